@@ -1,0 +1,1 @@
+"""The kit's tooling: the single-source build and the sandboxed autograder."""

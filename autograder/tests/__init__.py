@@ -1,0 +1,1 @@
+"""The kit\x27s own tests (not shipped to students)."""
