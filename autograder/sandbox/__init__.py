@@ -1,0 +1,35 @@
+"""Run student code in a separate, resource-limited worker process and talk to it safely.
+
+The trusted grader process alone imports the reference; the student's package is imported in the
+worker (`worker_main.py`) and reached through `StudentProxy`/`Worker` (`client.py`). Values cross in
+the `codec` format, never pickled; objects that cannot cross stay in the worker as RemoteObjects.
+"""
+
+from autograder.sandbox.client import CallResult, RemoteMethod, RemoteObject, SandboxOptions, StudentProxy, Worker
+from autograder.sandbox.codec import FrameLimits, ProtocolError, Ref
+from autograder.sandbox.errors import (
+    BadValue,
+    NotStarted,
+    SandboxError,
+    StudentError,
+    StudentTimeout,
+    WorkerCrashed,
+)
+
+__all__ = [
+    "BadValue",
+    "CallResult",
+    "FrameLimits",
+    "NotStarted",
+    "ProtocolError",
+    "Ref",
+    "RemoteMethod",
+    "RemoteObject",
+    "SandboxError",
+    "SandboxOptions",
+    "StudentError",
+    "StudentProxy",
+    "StudentTimeout",
+    "Worker",
+    "WorkerCrashed",
+]

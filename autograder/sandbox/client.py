@@ -1,0 +1,618 @@
+"""The trusted side: start the worker, send calls, and read answers with a deadline on every step.
+
+    with Worker(staged_folder, manifest.limits) as worker:
+        student = StudentProxy(worker)
+        out, cache = student.layers.affine_forward(x, w, b)   # cache: RemoteObject (or plain values)
+        dx, dw, db = student.layers.affine_backward(dout, cache)
+        model = student.classifiers.fc_net.TwoLayerNet(input_dim=5, hidden_dim=4)
+        loss, grads = model.loss(X, y)
+        model.set("params", "W1", w1)
+
+Arguments are encoded (arrays copied); dicts passed as top-level arguments are updated in place
+with their contents after the call (bn_param's running statistics, optimizer configs). Objects
+that cannot travel as values come back as RemoteObject handles. `worker.last` describes the last
+successful request: captured output and which arguments the call mutated.
+
+A Worker is not thread-safe. Timeouts kill the worker's whole process group with SIGKILL; the next
+request starts a new worker, and handles from the old one raise StudentError (kind StaleHandle).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from autograder.sandbox import codec
+from autograder.sandbox.codec import FrameLimits, ProtocolError, Ref
+from autograder.sandbox.errors import (
+    BadValue,
+    NotStarted,
+    SandboxError,
+    StudentError,
+    StudentTimeout,
+    WorkerCrashed,
+)
+
+HERE = Path(__file__).resolve().parent
+RUNTIME_FILES = ("worker_main.py", "codec.py")
+OK_KEYS = {"status", "value", "mutated_args", "mutated_kwargs", "writeback_args", "writeback_kwargs"}
+ERROR_KEYS = {"status", "kind", "message", "traceback", "phase", "not_implemented", "restart"}
+PHASES = {"import", "lookup", "call", "encode", "worker"}
+MESSAGE_CHARS, TRACEBACK_CHARS = 2000, 8000
+
+
+class LimitsLike(Protocol):
+    """What the worker reads from the manifest's Limits."""
+
+    call_timeout_s: float
+    memory_mb: int
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """Settings of the worker beyond the manifest's limits."""
+
+    threads: int = 1
+    """OMP/OPENBLAS/MKL_NUM_THREADS in the worker."""
+    fsize_mb: int = 64
+    """Largest file the worker may write (RLIMIT_FSIZE), its captured output included."""
+    extra_tasks: int = 16
+    """RLIMIT_NPROC above the user's current task count (not applied when running as root)."""
+    output_chars: int = 4096
+    """Captured output kept per call: the head and the tail when longer."""
+    max_frame_bytes: int = 1 << 30
+    """Largest message accepted from (and sent to) the worker."""
+    startup_timeout_s: float = 60.0
+    """Time allowed for the worker to start (Python and NumPy imports)."""
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """The last successful request to the worker."""
+
+    value: Any
+    """The decoded value returned."""
+    output: str = ""
+    """What the student code printed (head and tail when long)."""
+    mutated_args: tuple[bool, ...] = ()
+    """Per positional argument: whether the call changed the worker's copy of it."""
+    mutated_kwargs: dict[str, bool] = field(default_factory=dict)
+    """Per keyword argument: whether the call changed the worker's copy of it."""
+
+
+class _Deadline(Exception):
+    """The per-call deadline passed."""
+
+
+class _Closed(Exception):
+    """The worker closed its end of a pipe (it died, or closed the descriptor)."""
+
+
+class _Process:
+    """One running worker process with its pipes, capture file and runtime folder."""
+
+    def __init__(self, root: Path, package: str, limits: LimitsLike, options: SandboxOptions, python: str):
+        self.token = secrets.token_hex(8)
+        self.runtime = Path(tempfile.mkdtemp(prefix="backprop-worker-"))
+        self.popen: subprocess.Popen | None = None
+        self.request_fd = self.response_fd = -1
+        try:
+            for name in RUNTIME_FILES:
+                shutil.copyfile(HERE / name, self.runtime / name)
+            self.capture_path = self.runtime / "output.txt"
+            self.capture = open(self.capture_path, "ab")  # O_APPEND: truncating it rewinds the writer
+            request_read, self.request_fd = os.pipe()
+            self.response_fd, response_write = os.pipe()
+            try:
+                self.popen = subprocess.Popen(
+                    self.command(root, package, limits, options, python, request_read, response_write),
+                    cwd=root,
+                    env=scrubbed_environment(root, options.threads),
+                    stdin=subprocess.DEVNULL,
+                    stdout=self.capture,
+                    stderr=self.capture,
+                    pass_fds=(request_read, response_write),
+                    start_new_session=True,
+                )
+            finally:
+                os.close(request_read)
+                os.close(response_write)
+            os.set_blocking(self.request_fd, False)
+            os.set_blocking(self.response_fd, False)
+        except OSError as error:
+            self.close()
+            raise SandboxError(f"cannot start the worker with {python}: {error}") from error
+
+    def command(self, root: Path, package: str, limits: LimitsLike, options: SandboxOptions, python: str,
+                request_read: int, response_write: int) -> list[str]:
+        return [
+            python, "-I", "-B", str(self.runtime / "worker_main.py"),
+            "--request-fd", str(request_read),
+            "--response-fd", str(response_write),
+            "--scratch", str(root),
+            "--package", package,
+            "--token", self.token,
+            "--memory-mb", str(int(limits.memory_mb)),
+            "--fsize-mb", str(options.fsize_mb),
+            "--extra-tasks", str(options.extra_tasks),
+            "--max-bytes", str(options.max_frame_bytes),
+            "--parent-pid", str(os.getpid()),
+        ]
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group and reap the worker."""
+        if self.popen is None:
+            return
+        try:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def close(self) -> None:
+        self.kill()
+        for fd in (self.request_fd, self.response_fd):
+            if fd >= 0:
+                os.close(fd)
+        self.request_fd = self.response_fd = -1
+        if hasattr(self, "capture"):
+            self.capture.close()
+        shutil.rmtree(self.runtime, ignore_errors=True)
+
+    def clear_output(self) -> None:
+        os.ftruncate(self.capture.fileno(), 0)
+
+    def output(self, limit: int) -> str:
+        """The captured output since the last clear: all of it, or its head and tail."""
+        try:
+            with open(self.capture_path, "rb") as file:
+                size = os.fstat(file.fileno()).st_size
+                if size <= limit:
+                    data = file.read(limit)
+                else:
+                    half = limit // 2
+                    head = file.read(half)
+                    file.seek(size - half)
+                    data = head + f"\n... [{size - 2 * half} bytes omitted] ...\n".encode() + file.read(half)
+        except OSError:
+            return ""
+        return data.decode("utf-8", "replace")
+
+    def wait_for(self, fd: int, events: int, deadline: float) -> None:
+        poller = select.poll()
+        poller.register(fd, events | select.POLLHUP | select.POLLERR)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Deadline
+            if poller.poll(max(1, int(remaining * 1000) + 1)):
+                return
+
+    def write(self, chunks: list[bytes | memoryview], deadline: float) -> None:
+        for chunk in chunks:
+            view = memoryview(chunk).cast("B")
+            while view:
+                self.wait_for(self.request_fd, select.POLLOUT, deadline)
+                try:
+                    view = view[os.write(self.request_fd, view[: 1 << 20]) :]
+                except BlockingIOError:
+                    continue
+                except BrokenPipeError:
+                    raise _Closed from None
+
+    def read_exact(self, count: int, deadline: float) -> bytearray:
+        buffer = bytearray(count)
+        view = memoryview(buffer)
+        got = 0
+        while got < count:
+            self.wait_for(self.response_fd, select.POLLIN, deadline)
+            try:
+                n = os.readv(self.response_fd, [view[got:]])
+            except BlockingIOError:
+                continue
+            if n == 0:
+                raise _Closed
+            got += n
+        return buffer
+
+    def exit_status(self) -> int | None:
+        """The worker's exit code once it has stopped on its own (waiting up to a second)."""
+        try:
+            return self.popen.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return None
+
+
+def scrubbed_environment(home: Path, threads: int) -> dict[str, str]:
+    """Only what Python and NumPy need; no PYTHON*, no grader secrets."""
+    env = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(home)}
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[name] = str(threads)
+    return env
+
+
+def describe_exit(status: int | None, memory_mb: int) -> str:
+    """A sentence naming how the worker ended."""
+    if status is None:
+        return "the worker closed its result channel (did the submission close file descriptors it does not own?)"
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        if name == "SIGKILL":
+            return f"the worker was killed by SIGKILL, probably for using too much memory (limit {memory_mb} MB)"
+        if name == "SIGSEGV":
+            return "the worker crashed with SIGSEGV (segmentation fault)"
+        return f"the worker was killed by {name}"
+    return (
+        f"the worker exited with code {status} in the middle of the call: "
+        f"the submission probably called os._exit({status})"
+    )
+
+
+class Worker:
+    """A sandboxed worker process running the student's package; starts on first use.
+
+    Args:
+        package_root: the staged folder that HOLDS the package folder (`<root>/backprop/`); it is
+            the worker's cwd, HOME and sys.path[0].
+        limits: the manifest's Limits (`call_timeout_s`, `memory_mb` are used).
+        python: the interpreter to run the worker with (it needs NumPy).
+        package: the package name; call targets are dotted paths inside it.
+        options: further settings (threads, file size, output kept, frame size, startup time).
+    """
+
+    def __init__(self, package_root: Path | str, limits: LimitsLike, *, python: str | Path = sys.executable,
+                 package: str = "backprop", options: SandboxOptions = SandboxOptions()):
+        self.root = Path(package_root).resolve()
+        if not (self.root / package).is_dir():
+            hint = " (pass the folder that holds it, not the package itself)" if self.root.name == package else ""
+            raise ValueError(f"{self.root} holds no {package}/ package folder{hint}")
+        self.limits = limits
+        self.python = str(python)
+        self.package = package
+        self.options = options
+        self.frame_limits = FrameLimits(max_bytes=options.max_frame_bytes)
+        self.last: CallResult | None = None
+        """The last successful request's result; None before any (or after a failure)."""
+        self.starts = 0
+        """How many worker processes have been started (restarts included)."""
+        self._process: _Process | None = None
+        self._finalizer: weakref.finalize | None = None
+        self._remotes: weakref.WeakValueDictionary[int, RemoteObject] = weakref.WeakValueDictionary()
+        self._dropped: deque[tuple[str, int]] = deque()
+        """(worker token, handle id) of RemoteObjects garbage collected since the last request."""
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id, None when no worker runs."""
+        return self._process.popen.pid if self._process else None
+
+    def start(self) -> None:
+        """Start the worker now (calls start it on demand) and wait until it is ready."""
+        if self._process is not None:
+            return
+        process = _Process(self.root, self.package, self.limits, self.options, self.python)
+        self._process = process
+        self._finalizer = weakref.finalize(self, process.close)
+        self.starts += 1
+        try:
+            ready = self._receive(time.monotonic() + self.options.startup_timeout_s)
+        except (_Deadline, _Closed, ProtocolError) as error:
+            output = process.output(self.options.output_chars)
+            self.close()
+            raise SandboxError(f"the worker did not start ({type(error).__name__.strip('_')}):\n{output}") from None
+        if not (isinstance(ready, dict) and ready.get("status") == "ready"):
+            self.close()
+            raise SandboxError(f"the worker sent {ready!r} instead of its ready message")
+
+    def close(self) -> None:
+        """Stop the worker (SIGKILL to its process group) and remove its runtime folder."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._process = self._finalizer = None
+        self._remotes.clear()
+        self._take_dropped()
+
+    def restart(self) -> None:
+        """Stop the worker and start a fresh one; existing handles become stale."""
+        self.close()
+        self.start()
+
+    # --- requests ----------------------------------------------------------------------------
+    def call(self, target: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Call `target`, a dotted path inside the package (`layers.affine_forward`,
+        `classifiers.fc_net.TwoLayerNet`), and return its decoded result."""
+        return self._call({"op": "call", "target": target, "method": None}, target, args, kwargs)
+
+    def call_method(self, obj: RemoteObject, method: str | None, /, *args: Any, **kwargs: Any) -> Any:
+        """Call `obj.method(*args, **kwargs)` in the worker (`obj(...)` when method is None)."""
+        label = f"{obj.type_name}.{method}" if method else obj.type_name
+        return self._call({"op": "call", "target": obj, "method": method}, label, args, kwargs)
+
+    def get(self, obj: RemoteObject, *path: str | int) -> Any:
+        """`obj.path[0][path[1]]...`: a str step is an attribute, or a key when the object is a dict."""
+        value = self._request({"op": "get", "target": obj, "path": list(path)}, _label(obj, path))["value"]
+        self.last = CallResult(value, self._output())
+        return value
+
+    def set(self, obj: RemoteObject, *path_and_value: Any) -> None:
+        """`set(model, "params", "W1", w)` does `model.params["W1"] = w` in the worker."""
+        if len(path_and_value) < 2:
+            raise TypeError("set needs a path of at least one step and a value")
+        *path, value = path_and_value
+        self._request({"op": "set", "target": obj, "path": path, "value": value}, _label(obj, path))
+        self.last = CallResult(None, self._output())
+
+    def release(self, obj: RemoteObject) -> None:
+        """Let the worker drop the object now (it is also dropped when `obj` is garbage collected)."""
+        ref = obj.ref
+        if ref.worker == self._token:
+            self._remotes.pop(ref.id, None)
+            self._dropped.append((ref.worker, ref.id))
+            self._request({"op": "release"}, "release")
+
+    def ping(self) -> bool:
+        """Start the worker if needed and check that it answers."""
+        self._request({"op": "ping"}, "ping")
+        return True
+
+    # --- internals --------------------------------------------------------------------------
+    @property
+    def _token(self) -> str:
+        return self._process.token if self._process else ""
+
+    def _take_dropped(self) -> list[tuple[str, int]]:
+        """Empty the queue of collected handles (finalizers may append to it at any moment)."""
+        taken = []
+        while self._dropped:
+            taken.append(self._dropped.popleft())
+        return taken
+
+    def _call(self, request: dict, label: str, args: tuple, kwargs: dict) -> Any:
+        request.update(args=list(args), kwargs=dict(kwargs))
+        response = self._request(request, label)
+        mutated_args, mutated_kwargs = response["mutated_args"], response["mutated_kwargs"]
+        after_args, after_kwargs = response["writeback_args"], response["writeback_kwargs"]
+        if (
+            len(mutated_args) != len(args) or len(after_args) != len(args)
+            or not all(type(flag) is bool for flag in mutated_args)
+            or mutated_kwargs.keys() != kwargs.keys() or not all(type(f) is bool for f in mutated_kwargs.values())
+            or not after_kwargs.keys() <= kwargs.keys()
+        ):
+            raise self._bad(label, "the worker's answer does not match the call's arguments")
+        self._write_back(label, list(zip(args, after_args)) + [(kwargs[k], v) for k, v in after_kwargs.items()])
+        self.last = CallResult(response["value"], self._output(), tuple(mutated_args), dict(mutated_kwargs))
+        return response["value"]
+
+    def _write_back(self, label: str, pairs: list[tuple[Any, Any]]) -> None:
+        """Update dict arguments in place with their contents after the call."""
+        for before, after in pairs:
+            if type(before) is dict:
+                if type(after) is not dict:
+                    raise BadValue("BadValue", "a dict argument came back as something else", target=label)
+                before.clear()
+                before.update(after)
+
+    def _request(self, request: dict, label: str) -> dict:
+        """Send one request and return the validated ok response; raise StudentError otherwise."""
+        self.last = None
+        dropped = self._take_dropped()
+        request["release"] = sorted(
+            {handle for owner, handle in dropped if owner == self._token and handle not in self._remotes}
+        )
+        try:
+            chunks = codec.encode(request, to_ref=lambda value: self._to_ref(value, label))
+        except BaseException:
+            self._dropped.extend(dropped)
+            raise
+        size = sum(memoryview(chunk).nbytes for chunk in chunks) - codec.PREFIX.size
+        if size > self.options.max_frame_bytes:
+            self._dropped.extend(dropped)
+            raise ValueError(f"the arguments take {size} bytes, over max_frame_bytes={self.options.max_frame_bytes}")
+        self.start()
+        process = self._process
+        process.clear_output()
+        deadline = time.monotonic() + self.limits.call_timeout_s
+        try:
+            process.write(chunks, deadline)
+            response = self._receive(deadline)
+        except _Deadline:
+            process.kill()
+            output = self._output()
+            self.close()
+            raise StudentTimeout(
+                "Timeout",
+                f"no answer within {self.limits.call_timeout_s:g} s (an infinite loop, or far too slow); "
+                "the worker was stopped and will restart",
+                output=output, target=label,
+            ) from None
+        except _Closed:
+            status = process.exit_status()
+            process.kill()
+            output = self._output()
+            self.close()
+            raise WorkerCrashed(
+                "WorkerCrashed", describe_exit(status, self.limits.memory_mb), output=output, target=label
+            ) from None
+        except ProtocolError as error:
+            raise self._bad(label, str(error)) from None
+        return self._check(response, label)
+
+    def _receive(self, deadline: float) -> Any:
+        process = self._process
+        prefix = process.read_exact(codec.PREFIX.size, deadline)
+        body = process.read_exact(codec.frame_length(bytes(prefix), self.frame_limits), deadline)
+        return codec.decode(body, limits=self.frame_limits, make_ref=self._remote)
+
+    def _check(self, response: Any, label: str) -> dict:
+        """Validate the envelope of an untrusted response; raise the student's error if it is one."""
+        status = response.get("status") if type(response) is dict else None
+        if status == "ok" and response.keys() == OK_KEYS:
+            if (
+                type(response["mutated_args"]) is list and type(response["writeback_args"]) is list
+                and type(response["mutated_kwargs"]) is dict and type(response["writeback_kwargs"]) is dict
+            ):
+                return response
+        elif status == "error" and response.keys() == ERROR_KEYS:
+            if all(type(response[key]) is str for key in ("kind", "message", "traceback", "phase")) and all(
+                type(response[key]) is bool for key in ("not_implemented", "restart")
+            ) and response["phase"] in PHASES:
+                raise self._student_error(response, label)
+        raise self._bad(label, "the worker's answer is malformed")
+
+    def _student_error(self, response: dict, label: str) -> StudentError:
+        kind, message = response["kind"][:200], response["message"][:MESSAGE_CHARS]
+        output = self._output()
+        if response["restart"]:
+            message = f"{message or 'out of memory'} (memory limit {self.limits.memory_mb} MB; the worker will restart)"
+            self.close()
+        cls = StudentError
+        if response["not_implemented"]:
+            cls = NotStarted
+        elif kind == "ResultTooLarge":
+            cls = BadValue
+        return cls(kind, message, traceback=response["traceback"][-TRACEBACK_CHARS:], output=output, target=label,
+                   phase=response["phase"])
+
+    def _bad(self, label: str, why: str) -> BadValue:
+        """Undecodable or malformed output: the stream cannot be trusted, so stop the worker."""
+        output = self._output()
+        self.close()
+        return BadValue("BadValue", f"the worker sent back an invalid value: {why}", output=output, target=label)
+
+    def _output(self) -> str:
+        return self._process.output(self.options.output_chars) if self._process else ""
+
+    def _to_ref(self, value: Any, label: str) -> Ref:
+        """Encoding hook for arguments: RemoteObjects travel as their Ref; nothing else may."""
+        if not isinstance(value, RemoteObject):
+            raise TypeError(
+                f"cannot send {type(value).__name__} to the student's code; send arrays, numbers, strings, "
+                "dtypes, lists/tuples/dicts of them, or RemoteObjects"
+            )
+        if value.ref.worker != self._token:
+            raise StudentError(
+                "StaleHandle",
+                f"this {value.type_name} came from a worker that has since been restarted (after a timeout, "
+                "crash or memory error), so it no longer exists; create it again",
+                target=label, phase="worker",
+            )
+        return value.ref
+
+    def _remote(self, ref: Ref) -> RemoteObject:
+        """Decoding hook for handles: one live RemoteObject per worker object."""
+        known = self._remotes.get(ref.id) if ref.worker == self._token else None
+        if known is not None and known.ref == ref:
+            return known
+        remote = RemoteObject(self, ref)
+        if ref.worker == self._token:
+            self._remotes[ref.id] = remote
+            weakref.finalize(remote, self._dropped.append, (ref.worker, ref.id))
+        return remote
+
+
+def _label(obj: RemoteObject, path: Any) -> str:
+    return ".".join([obj.type_name, *map(str, path)])
+
+
+class RemoteObject:
+    """A handle to an object living in the worker: a model, a cache, or a value that cannot travel.
+
+    `obj.method(...)` calls the method in the worker; `get(*path)` fetches attributes or items as
+    values; `set(*path, value)` assigns one. Attribute access never fetches data: use `get`.
+    """
+
+    def __init__(self, worker: Worker, ref: Ref):
+        self._worker = worker
+        self.ref = ref
+
+    @property
+    def type_name(self) -> str:
+        """The remote object's type name, e.g. 'TwoLayerNet'."""
+        return self.ref.type_name
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return RemoteMethod(self, name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._worker.call_method(self, None, *args, **kwargs)
+
+    def get(self, *path: str | int) -> Any:
+        """The value at `path`: `model.get("params", "W1")` is `model.params["W1"]`."""
+        return self._worker.get(self, *path)
+
+    def set(self, *path_and_value: Any) -> None:
+        """`model.set("params", "W1", w)` does `model.params["W1"] = w`; `model.set("reg", 0.1)`."""
+        self._worker.set(self, *path_and_value)
+
+    def release(self) -> None:
+        """Let the worker drop the object now."""
+        self._worker.release(self)
+
+    def __repr__(self) -> str:
+        return f"<remote {self.type_name} #{self.ref.id}>"
+
+
+class RemoteMethod:
+    """A method of a RemoteObject, called in the worker."""
+
+    def __init__(self, owner: RemoteObject, name: str):
+        self.owner = owner
+        self.name = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.owner._worker.call_method(self.owner, self.name, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<remote method {self.owner.type_name}.{self.name} (use .get({self.name!r}) for an attribute)>"
+
+
+class StudentProxy:
+    """The student's package as seen from a test: `student.layers.affine_forward(x, w, b)`."""
+
+    def __init__(self, worker: Worker, path: str = ""):
+        self._worker = worker
+        self._path = path
+
+    def __getattr__(self, name: str) -> StudentProxy:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return StudentProxy(self._worker, f"{self._path}.{name}" if self._path else name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not self._path:
+            raise TypeError("call a function of the package, e.g. student.layers.affine_forward(...)")
+        return self._worker.call(self._path, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<student {self._worker.package}{'.' + self._path if self._path else ''}>"

@@ -1,0 +1,1 @@
+"""Tests of the sandboxed worker: codec, client and worker, on tiny fake packages."""

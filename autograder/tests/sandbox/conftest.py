@@ -1,0 +1,49 @@
+"""Fixtures: tiny fake `backprop` packages in tmp_path and workers with short limits."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox import Worker
+from tests.support.manifest import Limits
+
+LIMITS = Limits(call_timeout_s=2.0, submission_timeout_s=60.0, memory_mb=1024)
+
+
+def make_package(root: Path, files: dict[str, str]) -> Path:
+    """Write `files` (paths inside the package -> source) as `root/backprop/...`; return root.
+
+    Every folder of the package gets an empty `__init__.py` unless `files` gives one.
+    """
+    package = root / "backprop"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").touch()
+    for name, source in files.items():
+        path = package / name
+        for folder in [path.parent, *path.parent.parents]:
+            if folder == package.parent:
+                break
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "__init__.py").touch()
+        path.write_text(textwrap.dedent(source))
+    return root
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+    """spawn(files, limits=LIMITS, **options) -> a Worker on a fresh fake package, closed at teardown."""
+    workers: list[Worker] = []
+
+    def make(files: dict[str, str], limits: Limits = LIMITS, **options: object) -> Worker:
+        root = make_package(tmp_path / f"stage{len(workers)}", files)
+        worker = Worker(root, limits, **options)
+        workers.append(worker)
+        return worker
+
+    yield make
+    for worker in workers:
+        worker.close()

@@ -1,0 +1,94 @@
+"""What the worker can see: its own folder on sys.path, a scrubbed environment, resource limits."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox import SandboxError, StudentError, StudentProxy, Worker
+from autograder.tests.sandbox.conftest import LIMITS, make_package
+
+REPO = Path(__file__).resolve().parents[3]
+
+PROBE = """
+    import os, resource, sys
+
+    def environment():
+        return dict(os.environ)
+
+    def paths():
+        return {"sys_path": list(sys.path), "cwd": os.getcwd(), "main": sys.modules["__main__"].__file__}
+
+    def limits():
+        names = ["RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_FSIZE"]
+        return {name: list(resource.getrlimit(getattr(resource, name))) for name in names}
+
+    def import_name(name):
+        __import__(name)
+"""
+
+
+@pytest.fixture
+def worker(spawn) -> Worker:
+    return spawn({"probe.py": PROBE})
+
+
+@pytest.fixture
+def probe(worker) -> StudentProxy:
+    return StudentProxy(worker)
+
+
+@pytest.mark.parametrize("name", ["autograder", "tests", "solutions"])
+def test_the_worker_cannot_import_the_grader_or_its_tests(probe, name):
+    with pytest.raises(StudentError) as caught:
+        probe.probe.import_name(name)
+    assert caught.value.kind == "ModuleNotFoundError"
+
+
+def test_the_staged_folder_is_first_on_sys_path_and_the_repo_is_absent(probe, worker):
+    seen = probe.probe.paths()
+    root = str(worker.root)
+    assert seen["sys_path"][0] == root and seen["cwd"] == root
+    assert not any(Path(entry).resolve() == REPO for entry in seen["sys_path"] if entry)
+    assert not seen["main"].startswith(str(REPO))
+
+
+def test_the_environment_is_scrubbed(probe, worker):
+    env = probe.probe.environment()
+    allowed = {"PATH", "LANG", "LC_ALL", "HOME", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}
+    assert set(env) <= allowed | {"LC_CTYPE"}
+    assert env["HOME"] == str(worker.root) and env["OPENBLAS_NUM_THREADS"] == "1"
+
+
+def test_resource_limits_are_set_before_student_code_runs(probe):
+    limits = probe.probe.limits()
+    assert limits["RLIMIT_AS"] == [LIMITS.memory_mb << 20] * 2
+    assert limits["RLIMIT_CORE"] == [0, 0]
+    assert limits["RLIMIT_FSIZE"] == [64 << 20] * 2
+
+
+def test_the_worker_runs_in_its_own_process_group(probe, worker):
+    probe.probe.paths()
+    pid = worker.pid
+    assert os.getpgid(pid) == pid != os.getpgid(0)
+
+
+def test_a_folder_without_the_package_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="no backprop/"):
+        Worker(tmp_path, LIMITS)
+    make_package(tmp_path, {})
+    with pytest.raises(ValueError, match="holds it"):
+        Worker(tmp_path / "backprop", LIMITS)
+
+
+def test_a_worker_that_cannot_start_is_a_sandbox_error_not_the_students(tmp_path):
+    root = make_package(tmp_path, {})
+    with Worker(root, LIMITS, python=tmp_path / "no-python") as worker, pytest.raises(SandboxError):
+        worker.ping()
+    fake = tmp_path / "fake-python"
+    fake.write_text("#!/bin/sh\necho broken >&2\nexit 1\n")
+    fake.chmod(0o755)
+    with Worker(root, LIMITS, python=fake) as worker, pytest.raises(SandboxError, match="broken"):
+        worker.ping()
