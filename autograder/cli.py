@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
+from rich.console import Console
 
+from autograder import api, report
 from autograder import build as build_module
+from autograder import release as release_module
 
 
 @click.group()
@@ -17,10 +21,15 @@ def main() -> None:
 @main.command()
 @click.option("--check", is_flag=True, help="Exit 1 when exercises/ is out of date instead of writing it.")
 def build(check: bool) -> None:
-    """Write exercises/backprop/ from solutions/backprop/ (solution regions become stubs)."""
+    """Write exercises/ from solutions/: the package (solution regions become stubs) and the notebooks."""
+    trees = build_module.TREES
     try:
         if check:
-            stale = build_module.stale_files()
+            stale = [
+                f"{target.relative_to(build_module.ROOT)}/{name}"
+                for source, target in trees
+                for name in build_module.stale_files(source, target)
+            ]
             if stale:
                 click.echo("exercises/ is out of date; run `python -m autograder build`. Stale files:", err=True)
                 for name in stale:
@@ -28,8 +37,63 @@ def build(check: bool) -> None:
                 sys.exit(1)
             click.echo("exercises/ is in sync with solutions/")
             return
-        written = build_module.build()
+        written = [path for source, target in trees for path in build_module.build(source, target)]
     except build_module.BuildError as error:
         click.echo(f"build failed: {error}", err=True)
         sys.exit(2)
-    click.echo(f"wrote {len(written)} file(s) to exercises/backprop/")
+    click.echo(f"wrote {len(written)} file(s) to exercises/")
+
+
+@main.command()
+@click.option(
+    "--out", default=release_module.RELEASE, show_default=True, type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for student/, student.zip and nbgrader/ (other files in it are left alone).",
+)
+def release(out: Path) -> None:
+    """Write the student bundle (a folder and a zip) and nbgrader's course folders."""
+    try:
+        result = release_module.release(out)
+    except (build_module.BuildError, release_module.ReleaseError) as error:
+        click.echo(f"release failed: {error}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote the student bundle, {result.files} files, to {result.student}/ and {result.archive}")
+    click.echo(f"wrote nbgrader's source/ and release/ folders to {result.nbgrader}/")
+
+
+@main.command()
+@click.argument("submission", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for results.json, feedback.md and report.json.",
+)
+@click.option("--part", "parts", multiple=True, metavar="ID", help="Grade only this part (repeatable).")
+def grade(submission: Path, out: Path, parts: tuple[str, ...]) -> None:
+    """Grade SUBMISSION (a folder, a .zip or a .py file): results.json, feedback.md, report.json in OUT."""
+    try:
+        result = api.grade(submission, out, parts=parts)
+    except (ValueError, OSError) as error:  # ManifestError and KitError are ValueErrors
+        click.echo(f"grading failed, no results written: {error}", err=True)
+        sys.exit(2)
+    Console().print(report.table(result))
+    if result.problem:
+        click.echo(result.problem, err=True)
+    click.echo(f"wrote {out / report.RESULTS_NAME} and {out / report.FEEDBACK_NAME}")
+
+
+@main.command("grade-examples")
+@click.option(
+    "--out", default=Path("out/examples"), show_default=True, type=click.Path(file_okay=False, path_type=Path),
+    help="Each example is graded into OUT/<name>/.",
+)
+def grade_examples(out: Path) -> None:
+    """Grade the bundled examples (reference, stubs, mistakes) and print their per-part scores."""
+    try:
+        results = api.grade_examples(out)
+    except (ValueError, OSError) as error:  # ManifestError and KitError are ValueErrors
+        click.echo(f"grading failed: {error}", err=True)
+        sys.exit(2)
+    Console().print(report.comparison_table(results))
+    for name, result in results.items():
+        if result.problem:
+            click.echo(f"{name}: {result.problem}", err=True)
+    click.echo(f"wrote results for each example under {out}/")

@@ -1,0 +1,1 @@
+"""The hidden tests: run by the autograder against a staged submission, never shipped to students."""

@@ -1,0 +1,206 @@
+"""The hidden tests' plugin: the student's code behind a sandboxed worker, and grading metadata.
+
+Run by `autograder.run` (or by hand: `pytest autograder/hidden --submission FOLDER`, where FOLDER
+holds a staged `backprop/` package; the trusted process imports the reference `backprop` from
+`solutions/`, which must be on sys.path).
+
+Conventions every hidden test follows (a test that breaks them fails to collect):
+
+- exactly one part marker, a part id of grading.toml (`pytestmark = pytest.mark.affine`);
+- exactly one `check(kind)` marker, `kind` a key of grading.toml's [weights]
+  (`@pytest.mark.check("gradient")`);
+- it reaches student code only through the `student` fixture
+  (`out, cache = student.layers.affine_forward(x, w, b)`), and draws inputs from `rng`.
+
+Each test's entry in pytest-json-report's report gets `{"part", "check", "weight", "status",
+"feedback"}`: status `passed`, `failed` (an assertion: the feedback is its message), `not_started`
+(the student code raised NotImplementedError) or `error` (the student code raised, crashed or timed
+out, or the check could not run); the feedback teaches. What student code prints or warns is never
+a failure by itself; it is shown, truncated, with the failure it came with.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autograder.run import KIT_BUG
+from autograder.sandbox import NotStarted, SandboxError, StudentError, StudentProxy, Worker
+from tests.support.manifest import DEFAULT_PATH, Manifest, load_manifest
+
+MANIFEST = pytest.StashKey[Manifest]()
+DEADLINE = pytest.StashKey[float | None]()
+GRADED_AS = pytest.StashKey[tuple[str, str]]()
+"""(part, check kind) of a hidden test, set when it is collected."""
+FEEDBACK_CHARS = 6_000
+OUTPUT_CHARS = 2_000
+
+
+class OutOfTime(Exception):
+    """The submission's time limit was reached before this check started."""
+
+
+class RecordingWorker(Worker):
+    """A Worker that also keeps what student code printed in the calls that succeeded.
+
+    A failed call carries its own output (StudentError.output); this keeps the rest, so a check
+    that fails on an assertion can show what the student's code printed on the way.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.printed: list[str] = []
+
+    def _keep_output(self) -> None:
+        if self.last is not None and self.last.output:
+            self.printed.append(self.last.output)
+
+    def call(self, target: str, /, *args: Any, **kwargs: Any) -> Any:
+        value = super().call(target, *args, **kwargs)
+        self._keep_output()
+        return value
+
+    def call_method(self, obj: Any, method: str | None, /, *args: Any, **kwargs: Any) -> Any:
+        value = super().call_method(obj, method, *args, **kwargs)
+        self._keep_output()
+        return value
+
+
+WORKER = pytest.StashKey[RecordingWorker]()
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to about `limit` characters, keeping its head and its tail."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n... ({len(text) - 2 * half} characters cut) ...\n{text[-half:]}"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("autograder", "the autograder's hidden tests")
+    group.addoption("--submission", type=Path, metavar="FOLDER", help="folder holding the staged backprop/ package")
+    group.addoption("--manifest", type=Path, default=DEFAULT_PATH, metavar="TOML", help="grading.toml to grade by")
+    group.addoption("--time-limit", type=float, metavar="SECONDS", help="start no check after this many seconds")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    manifest = load_manifest(config.getoption("--manifest"))
+    config.stash[MANIFEST] = manifest
+    for part in manifest.parts:
+        config.addinivalue_line("markers", f"{part.id}: hidden checks of {part.title} ({part.points:g} points)")
+    kinds = ", ".join(manifest.weights)
+    config.addinivalue_line("markers", f"check(kind): the kind of a hidden check, one of {kinds}")
+    limit = config.getoption("--time-limit")
+    config.stash[DEADLINE] = None if limit is None else time.monotonic() + limit
+
+
+def _graded_as(item: pytest.Item, manifest: Manifest) -> tuple[str, str] | str:
+    """(part, kind) of a hidden test, or what is wrong with its markers."""
+    parts = sorted({mark.name for mark in item.iter_markers() if mark.name in manifest.part_ids})
+    checks = list(item.iter_markers("check"))
+    if len(parts) != 1:
+        have = f"part markers {parts}" if parts else "no part marker"
+        return f"{item.nodeid} has {have}; it needs exactly one of {list(manifest.part_ids)}"
+    if len(checks) != 1 or len(checks[0].args) != 1 or checks[0].kwargs:
+        return f"{item.nodeid} needs exactly one check marker, e.g. @pytest.mark.check('value')"
+    kind = checks[0].args[0]
+    if kind not in manifest.weights:
+        return f"{item.nodeid}: check kind {kind!r} is not in grading.toml's [weights] ({', '.join(manifest.weights)})"
+    return parts[0], kind
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """Turn the collection of a test with missing, extra or unknown grading markers into an error."""
+    report = yield
+    if report.passed:
+        manifest = collector.config.stash[MANIFEST]
+        problems = []
+        for node in report.result:
+            if isinstance(node, pytest.Item):
+                graded_as = _graded_as(node, manifest)
+                if isinstance(graded_as, str):
+                    problems.append(graded_as)
+                else:
+                    node.stash[GRADED_AS] = graded_as
+        if problems:
+            report.outcome = "failed"
+            report.longrepr = "\n".join(problems)
+    return report
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    worker = item.config.stash.get(WORKER, None)
+    if worker is not None:
+        worker.printed.clear()
+    deadline = item.config.stash[DEADLINE]
+    if deadline is not None and time.monotonic() > deadline:
+        raise OutOfTime(
+            "Not run: grading reached the time limit for the whole submission. "
+            "The checks that ran before keep their credit; look for slow code (loops over every entry?)."
+        )
+
+
+def _outcome(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, str]:
+    """(status, feedback) of one test phase, without what the student's code printed."""
+    if excinfo is None:
+        return "passed", ""
+    error = excinfo.value
+    if isinstance(error, NotStarted):
+        return "not_started", f"Not started: {error.target or 'the function'} still raises NotImplementedError."
+    if isinstance(error, StudentError):
+        return "error", str(error)
+    if isinstance(error, AssertionError):
+        return "failed", str(error)
+    if isinstance(error, OutOfTime):
+        return "error", str(error)
+    if isinstance(error, SandboxError):
+        return "error", f"The grader could not run your code: {error}\n{KIT_BUG}"
+    if excinfo.errisinstance(pytest.skip.Exception):
+        return "error", f"This check was skipped ({error}).\n{KIT_BUG}"
+    return "error", (
+        f"The check stopped on {excinfo.exconly()}. "
+        "This usually means a value your code returned has the wrong type or shape."
+    )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None]) -> dict[str, Any]:
+    """The grading metadata of a test: written at setup when setup fails, else at the call."""
+    if call.when == "teardown" or (call.when == "setup" and call.excinfo is None):
+        return {}
+    part, kind = item.stash[GRADED_AS]
+    status, feedback = _outcome(call.excinfo)
+    worker = item.config.stash.get(WORKER, None)
+    printed = list(worker.printed) if worker else []
+    if call.excinfo is not None and isinstance(call.excinfo.value, StudentError):
+        printed.append(call.excinfo.value.output)
+    if status != "passed" and any(printed):
+        feedback += f"\nYour code printed (this costs nothing):\n{truncate(''.join(printed), OUTPUT_CHARS)}"
+    weight = item.config.stash[MANIFEST].weights[kind]
+    feedback = truncate(feedback, FEEDBACK_CHARS)
+    return {"part": part, "check": kind, "weight": weight, "status": status, "feedback": feedback}
+
+
+@pytest.fixture(scope="session")
+def student(pytestconfig: pytest.Config) -> Iterator[StudentProxy]:
+    """The staged submission's package, every call running in one sandboxed worker for the session."""
+    root = pytestconfig.getoption("--submission")
+    if root is None:
+        pytest.exit("the hidden tests need --submission FOLDER (a folder holding a staged backprop/ package)", 4)
+    with RecordingWorker(Path(root), pytestconfig.stash[MANIFEST].limits) as worker:
+        pytestconfig.stash[WORKER] = worker
+        yield StudentProxy(worker)
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    """A generator seeded from the test's id: the same draws on every run, different per test."""
+    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))

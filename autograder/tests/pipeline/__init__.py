@@ -1,0 +1,1 @@
+"""Tests of the grading pipeline: stage, run, collect, score, report, and grading end to end."""
