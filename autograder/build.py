@@ -1,8 +1,10 @@
-"""The single-source build: `solutions/backprop/` -> `exercises/backprop/`.
+"""The single-source build: `solutions/backprop/` -> `exercises/backprop/`, and
+`solutions/notebooks/` -> `exercises/notebooks/`.
 
 Every region between `### BEGIN SOLUTION` and `### END SOLUTION` becomes
 `# YOUR CODE HERE` plus a `raise NotImplementedError(...)` naming the enclosing
-function; every other line and every other file is copied unchanged.
+function; notebooks become their nbgrader student versions (`autograder.notebooks`);
+every other line and every other file is copied unchanged.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "solutions" / "backprop"
 TARGET = ROOT / "exercises" / "backprop"
+TREES = ((SOURCE, TARGET), (ROOT / "solutions" / "notebooks", ROOT / "exercises" / "notebooks"))
+"""Every (source, target) folder pair the build writes."""
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 SKIPPED = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
@@ -113,13 +117,17 @@ def _source_files(source: Path) -> list[Path]:
 
 
 def generate(source: Path = SOURCE) -> dict[Path, bytes]:
-    """Relative path -> content of every file the exercises package should hold."""
+    """Relative path -> content of every file the generated folder should hold."""
     files: dict[Path, bytes] = {}
     for path in _source_files(source):
         relative = path.relative_to(source)
+        label = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
         if path.suffix == ".py":
-            label = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
             files[relative] = stub_source(path.read_text(encoding="utf-8"), label).encode("utf-8")
+        elif path.suffix == ".ipynb":
+            from autograder.notebooks import student_notebook  # imports nbgrader (seconds): only when needed
+
+            files[relative] = student_notebook(path.read_text(encoding="utf-8"), label).encode("utf-8")
         else:
             files[relative] = path.read_bytes()
     return files

@@ -1,11 +1,13 @@
-"""Run student code in a separate, resource-limited worker process and talk to it safely.
+"""Run student code in a separate, isolated, resource-limited worker process and talk to it safely.
 
 The trusted grader process alone imports the reference; the student's package is imported in the
-worker (`worker_main.py`) and reached through `StudentProxy`/`Worker` (`client.py`). Values cross in
-the `codec` format, never pickled; objects that cannot cross stay in the worker as RemoteObjects.
+worker (`worker_main.py`), started by `launcher.py` in a jail (namespaces, another user) as far as
+the machine allows (`isolation`), and reached through `StudentProxy`/`Worker` (`client.py`). Values
+cross in the `codec` format, never pickled; objects that cannot cross stay in the worker as
+RemoteObjects.
 """
 
-from autograder.sandbox.client import CallResult, RemoteMethod, RemoteObject, SandboxOptions, StudentProxy, Worker
+from autograder.sandbox.client import CallResult, RemoteMethod, RemoteObject, StudentProxy, Worker
 from autograder.sandbox.codec import FrameLimits, ProtocolError, Ref
 from autograder.sandbox.errors import (
     BadValue,
@@ -15,13 +17,17 @@ from autograder.sandbox.errors import (
     StudentTimeout,
     WorkerCrashed,
 )
+from autograder.sandbox.isolation import Isolation, Protection, isolation
+from autograder.sandbox.options import SandboxOptions
 
 __all__ = [
     "BadValue",
     "CallResult",
     "FrameLimits",
+    "Isolation",
     "NotStarted",
     "ProtocolError",
+    "Protection",
     "Ref",
     "RemoteMethod",
     "RemoteObject",
@@ -32,4 +38,5 @@ __all__ = [
     "StudentTimeout",
     "Worker",
     "WorkerCrashed",
+    "isolation",
 ]

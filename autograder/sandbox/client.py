@@ -13,26 +13,19 @@ with their contents after the call (bn_param's running statistics, optimizer con
 that cannot travel as values come back as RemoteObject handles. `worker.last` describes the last
 successful request: captured output and which arguments the call mutated.
 
-A Worker is not thread-safe. Timeouts kill the worker's whole process group with SIGKILL; the next
+A Worker is not thread-safe. A timeout kills the worker and everything it started; the next
 request starts a new worker, and handles from the old one raise StudentError (kind StaleHandle).
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-import select
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import weakref
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from autograder.sandbox import codec
 from autograder.sandbox.codec import FrameLimits, ProtocolError, Ref
@@ -44,38 +37,14 @@ from autograder.sandbox.errors import (
     StudentTimeout,
     WorkerCrashed,
 )
+from autograder.sandbox.isolation import Isolation, isolation
+from autograder.sandbox.options import LimitsLike, SandboxOptions
+from autograder.sandbox.process import Closed, Deadline, WorkerProcess, describe_exit
 
-HERE = Path(__file__).resolve().parent
-RUNTIME_FILES = ("worker_main.py", "codec.py")
-OK_KEYS = {"status", "value", "mutated_args", "mutated_kwargs", "writeback_args", "writeback_kwargs"}
-ERROR_KEYS = {"status", "kind", "message", "traceback", "phase", "not_implemented", "restart"}
+OK_KEYS = {"status", "value", "mutated_args", "mutated_kwargs", "writeback_args", "writeback_kwargs", "unclean"}
+ERROR_KEYS = {"status", "kind", "message", "traceback", "phase", "not_implemented", "unclean"}
 PHASES = {"import", "lookup", "call", "encode", "worker"}
 MESSAGE_CHARS, TRACEBACK_CHARS = 2000, 8000
-
-
-class LimitsLike(Protocol):
-    """What the worker reads from the manifest's Limits."""
-
-    call_timeout_s: float
-    memory_mb: int
-
-
-@dataclass(frozen=True)
-class SandboxOptions:
-    """Settings of the worker beyond the manifest's limits."""
-
-    threads: int = 1
-    """OMP/OPENBLAS/MKL_NUM_THREADS in the worker."""
-    fsize_mb: int = 64
-    """Largest file the worker may write (RLIMIT_FSIZE), its captured output included."""
-    extra_tasks: int = 16
-    """RLIMIT_NPROC above the user's current task count (not applied when running as root)."""
-    output_chars: int = 4096
-    """Captured output kept per call: the head and the tail when longer."""
-    max_frame_bytes: int = 1 << 30
-    """Largest message accepted from (and sent to) the worker."""
-    startup_timeout_s: float = 60.0
-    """Time allowed for the worker to start (Python and NumPy imports)."""
 
 
 @dataclass(frozen=True)
@@ -90,192 +59,26 @@ class CallResult:
     """Per positional argument: whether the call changed the worker's copy of it."""
     mutated_kwargs: dict[str, bool] = field(default_factory=dict)
     """Per keyword argument: whether the call changed the worker's copy of it."""
-
-
-class _Deadline(Exception):
-    """The per-call deadline passed."""
-
-
-class _Closed(Exception):
-    """The worker closed its end of a pipe (it died, or closed the descriptor)."""
-
-
-class _Process:
-    """One running worker process with its pipes, capture file and runtime folder."""
-
-    def __init__(self, root: Path, package: str, limits: LimitsLike, options: SandboxOptions, python: str):
-        self.token = secrets.token_hex(8)
-        self.runtime = Path(tempfile.mkdtemp(prefix="backprop-worker-"))
-        self.popen: subprocess.Popen | None = None
-        self.request_fd = self.response_fd = -1
-        try:
-            for name in RUNTIME_FILES:
-                shutil.copyfile(HERE / name, self.runtime / name)
-            self.capture_path = self.runtime / "output.txt"
-            self.capture = open(self.capture_path, "ab")  # O_APPEND: truncating it rewinds the writer
-            request_read, self.request_fd = os.pipe()
-            self.response_fd, response_write = os.pipe()
-            try:
-                self.popen = subprocess.Popen(
-                    self.command(root, package, limits, options, python, request_read, response_write),
-                    cwd=root,
-                    env=scrubbed_environment(root, options.threads),
-                    stdin=subprocess.DEVNULL,
-                    stdout=self.capture,
-                    stderr=self.capture,
-                    pass_fds=(request_read, response_write),
-                    start_new_session=True,
-                )
-            finally:
-                os.close(request_read)
-                os.close(response_write)
-            os.set_blocking(self.request_fd, False)
-            os.set_blocking(self.response_fd, False)
-        except OSError as error:
-            self.close()
-            raise SandboxError(f"cannot start the worker with {python}: {error}") from error
-
-    def command(self, root: Path, package: str, limits: LimitsLike, options: SandboxOptions, python: str,
-                request_read: int, response_write: int) -> list[str]:
-        return [
-            python, "-I", "-B", str(self.runtime / "worker_main.py"),
-            "--request-fd", str(request_read),
-            "--response-fd", str(response_write),
-            "--scratch", str(root),
-            "--package", package,
-            "--token", self.token,
-            "--memory-mb", str(int(limits.memory_mb)),
-            "--fsize-mb", str(options.fsize_mb),
-            "--extra-tasks", str(options.extra_tasks),
-            "--max-bytes", str(options.max_frame_bytes),
-            "--parent-pid", str(os.getpid()),
-        ]
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group and reap the worker."""
-        if self.popen is None:
-            return
-        try:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.popen.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-
-    def close(self) -> None:
-        self.kill()
-        for fd in (self.request_fd, self.response_fd):
-            if fd >= 0:
-                os.close(fd)
-        self.request_fd = self.response_fd = -1
-        if hasattr(self, "capture"):
-            self.capture.close()
-        shutil.rmtree(self.runtime, ignore_errors=True)
-
-    def clear_output(self) -> None:
-        os.ftruncate(self.capture.fileno(), 0)
-
-    def output(self, limit: int) -> str:
-        """The captured output since the last clear: all of it, or its head and tail."""
-        try:
-            with open(self.capture_path, "rb") as file:
-                size = os.fstat(file.fileno()).st_size
-                if size <= limit:
-                    data = file.read(limit)
-                else:
-                    half = limit // 2
-                    head = file.read(half)
-                    file.seek(size - half)
-                    data = head + f"\n... [{size - 2 * half} bytes omitted] ...\n".encode() + file.read(half)
-        except OSError:
-            return ""
-        return data.decode("utf-8", "replace")
-
-    def wait_for(self, fd: int, events: int, deadline: float) -> None:
-        poller = select.poll()
-        poller.register(fd, events | select.POLLHUP | select.POLLERR)
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise _Deadline
-            if poller.poll(max(1, int(remaining * 1000) + 1)):
-                return
-
-    def write(self, chunks: list[bytes | memoryview], deadline: float) -> None:
-        for chunk in chunks:
-            view = memoryview(chunk).cast("B")
-            while view:
-                self.wait_for(self.request_fd, select.POLLOUT, deadline)
-                try:
-                    view = view[os.write(self.request_fd, view[: 1 << 20]) :]
-                except BlockingIOError:
-                    continue
-                except BrokenPipeError:
-                    raise _Closed from None
-
-    def read_exact(self, count: int, deadline: float) -> bytearray:
-        buffer = bytearray(count)
-        view = memoryview(buffer)
-        got = 0
-        while got < count:
-            self.wait_for(self.response_fd, select.POLLIN, deadline)
-            try:
-                n = os.readv(self.response_fd, [view[got:]])
-            except BlockingIOError:
-                continue
-            if n == 0:
-                raise _Closed
-            got += n
-        return buffer
-
-    def exit_status(self) -> int | None:
-        """The worker's exit code once it has stopped on its own (waiting up to a second)."""
-        try:
-            return self.popen.wait(timeout=1)
-        except subprocess.TimeoutExpired:
-            return None
-
-
-def scrubbed_environment(home: Path, threads: int) -> dict[str, str]:
-    """Only what Python and NumPy need; no PYTHON*, no grader secrets."""
-    env = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(home)}
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[name] = str(threads)
-    return env
-
-
-def describe_exit(status: int | None, memory_mb: int) -> str:
-    """A sentence naming how the worker ended."""
-    if status is None:
-        return "the worker closed its result channel (did the submission close file descriptors it does not own?)"
-    if status < 0:
-        try:
-            name = signal.Signals(-status).name
-        except ValueError:
-            name = f"signal {-status}"
-        if name == "SIGKILL":
-            return f"the worker was killed by SIGKILL, probably for using too much memory (limit {memory_mb} MB)"
-        if name == "SIGSEGV":
-            return "the worker crashed with SIGSEGV (segmentation fault)"
-        return f"the worker was killed by {name}"
-    return (
-        f"the worker exited with code {status} in the middle of the call: "
-        f"the submission probably called os._exit({status})"
-    )
+    restarted: str = ""
+    """Why the worker was stopped after answering (threads, processes or files left behind, memory
+    held); empty when it goes on serving."""
 
 
 class Worker:
     """A sandboxed worker process running the student's package; starts on first use.
 
+    The worker runs on its own copy of the package, isolated as far as this machine allows (see
+    `isolation`). After each answer it checks that the student's code left nothing behind (threads,
+    processes, open files, memory held); if it did, the worker is stopped once the answer is in, so
+    that nothing started in one call can act during another.
+
     Args:
-        package_root: the staged folder that HOLDS the package folder (`<root>/backprop/`); it is
-            the worker's cwd, HOME and sys.path[0].
+        package_root: the staged folder that HOLDS the package folder (`<root>/backprop/`); the
+            worker's cwd, HOME and sys.path[0] hold a copy of it.
         limits: the manifest's Limits (`call_timeout_s`, `memory_mb` are used).
         python: the interpreter to run the worker with (it needs NumPy).
         package: the package name; call targets are dotted paths inside it.
-        options: further settings (threads, file size, output kept, frame size, startup time).
+        options: further settings (isolation, limits, output kept, frame size, startup time).
     """
 
     def __init__(self, package_root: Path | str, limits: LimitsLike, *, python: str | Path = sys.executable,
@@ -293,11 +96,15 @@ class Worker:
         """The last successful request's result; None before any (or after a failure)."""
         self.starts = 0
         """How many worker processes have been started (restarts included)."""
-        self._process: _Process | None = None
+        self._process: WorkerProcess | None = None
         self._finalizer: weakref.finalize | None = None
         self._remotes: weakref.WeakValueDictionary[int, RemoteObject] = weakref.WeakValueDictionary()
         self._dropped: deque[tuple[str, int]] = deque()
         """(worker token, handle id) of RemoteObjects garbage collected since the last request."""
+        self._timeouts: Counter[str] = Counter()
+        """Timeouts per call label (`layers.relu_forward`, `TwoLayerNet.loss`)."""
+        self._broken_imports: dict[str, StudentError] = {}
+        """Module (dotted name inside the package) -> the timeout or crash its import ended in."""
 
     # --- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> Worker:
@@ -312,29 +119,34 @@ class Worker:
 
     @property
     def pid(self) -> int | None:
-        """The worker's process id, None when no worker runs."""
+        """The process id of the worker's launcher (the worker itself without a jail); None when stopped."""
         return self._process.popen.pid if self._process else None
+
+    @property
+    def isolation(self) -> Isolation:
+        """How this machine isolates the worker (found out on first use, then cached)."""
+        return isolation(self.python, self.options)
 
     def start(self) -> None:
         """Start the worker now (calls start it on demand) and wait until it is ready."""
         if self._process is not None:
             return
-        process = _Process(self.root, self.package, self.limits, self.options, self.python)
+        process = WorkerProcess(self.root, self.package, self.limits, self.options, self.isolation)
         self._process = process
         self._finalizer = weakref.finalize(self, process.close)
         self.starts += 1
         try:
             ready = self._receive(time.monotonic() + self.options.startup_timeout_s)
-        except (_Deadline, _Closed, ProtocolError) as error:
+        except (Deadline, Closed, ProtocolError) as error:
             output = process.output(self.options.output_chars)
             self.close()
-            raise SandboxError(f"the worker did not start ({type(error).__name__.strip('_')}):\n{output}") from None
+            raise SandboxError(f"the worker did not start ({type(error).__name__}):\n{output}") from None
         if not (isinstance(ready, dict) and ready.get("status") == "ready"):
             self.close()
             raise SandboxError(f"the worker sent {ready!r} instead of its ready message")
 
     def close(self) -> None:
-        """Stop the worker (SIGKILL to its process group) and remove its runtime folder."""
+        """Stop the worker and everything it started, and remove its runtime folder."""
         if self._finalizer is not None:
             self._finalizer()
         self._process = self._finalizer = None
@@ -359,17 +171,18 @@ class Worker:
 
     def get(self, obj: RemoteObject, *path: str | int) -> Any:
         """`obj.path[0][path[1]]...`: a str step is an attribute, or a key when the object is a dict."""
-        value = self._request({"op": "get", "target": obj, "path": list(path)}, _label(obj, path))["value"]
-        self.last = CallResult(value, self._output())
-        return value
+        response, output, restarted = self._request({"op": "get", "target": obj, "path": list(path)}, _label(obj, path))
+        self.last = CallResult(response["value"], output, restarted=restarted)
+        return response["value"]
 
     def set(self, obj: RemoteObject, *path_and_value: Any) -> None:
         """`set(model, "params", "W1", w)` does `model.params["W1"] = w` in the worker."""
         if len(path_and_value) < 2:
             raise TypeError("set needs a path of at least one step and a value")
         *path, value = path_and_value
-        self._request({"op": "set", "target": obj, "path": path, "value": value}, _label(obj, path))
-        self.last = CallResult(None, self._output())
+        _, output, restarted = self._request({"op": "set", "target": obj, "path": path, "value": value},
+                                             _label(obj, path))
+        self.last = CallResult(None, output, restarted=restarted)
 
     def release(self, obj: RemoteObject) -> None:
         """Let the worker drop the object now (it is also dropped when `obj` is garbage collected)."""
@@ -396,9 +209,52 @@ class Worker:
             taken.append(self._dropped.popleft())
         return taken
 
+    def _import_modules(self, target: str) -> None:
+        """Import the modules on the way to `target` one by one, each once per worker.
+
+        A module whose import timed out or crashed the worker is not imported again: later calls
+        into it fail at once with the same error, so a hang at import costs one timeout, not one
+        per check.
+        """
+        parts = target.split(".")
+        prefixes = [".".join(parts[:end]) for end in range(len(parts))]
+        for name in prefixes:
+            broken = self._broken_imports.get(name)
+            if broken is not None:
+                raise type(broken)(broken.kind, f"{broken.message} (not tried again)", output=broken.output,
+                                   target=target, phase="import")
+        for name in prefixes:
+            self.start()
+            process = self._process
+            known = process.modules.get(name)
+            if known is None:
+                try:
+                    response, _, _ = self._request({"op": "import", "name": name}, target, phase="import")
+                except (StudentTimeout, WorkerCrashed) as error:
+                    self._broken_imports[name] = error
+                    raise
+                known = response["value"] is True
+                process.modules[name] = known
+            if not known:
+                return
+
     def _call(self, request: dict, label: str, args: tuple, kwargs: dict) -> Any:
+        strikes, allowed = self._timeouts[label], self.options.timeouts_per_target
+        if allowed is not None and strikes >= allowed:
+            raise StudentTimeout(
+                "Timeout",
+                f"not run: {label} already took longer than {self.limits.call_timeout_s:g} s {strikes} times, so it "
+                "is not called again (that would use up the time of the other checks)",
+                target=label,
+            )
+        if isinstance(request["target"], str):
+            self._import_modules(request["target"])
         request.update(args=list(args), kwargs=dict(kwargs))
-        response = self._request(request, label)
+        try:
+            response, output, restarted = self._request(request, label)
+        except StudentTimeout:
+            self._timeouts[label] += 1
+            raise
         mutated_args, mutated_kwargs = response["mutated_args"], response["mutated_kwargs"]
         after_args, after_kwargs = response["writeback_args"], response["writeback_kwargs"]
         if (
@@ -407,9 +263,9 @@ class Worker:
             or mutated_kwargs.keys() != kwargs.keys() or not all(type(f) is bool for f in mutated_kwargs.values())
             or not after_kwargs.keys() <= kwargs.keys()
         ):
-            raise self._bad(label, "the worker's answer does not match the call's arguments")
+            raise self._bad(label, "the worker's answer does not match the call's arguments", output)
         self._write_back(label, list(zip(args, after_args)) + [(kwargs[k], v) for k, v in after_kwargs.items()])
-        self.last = CallResult(response["value"], self._output(), tuple(mutated_args), dict(mutated_kwargs))
+        self.last = CallResult(response["value"], output, tuple(mutated_args), dict(mutated_kwargs), restarted)
         return response["value"]
 
     def _write_back(self, label: str, pairs: list[tuple[Any, Any]]) -> None:
@@ -421,8 +277,9 @@ class Worker:
                 before.clear()
                 before.update(after)
 
-    def _request(self, request: dict, label: str) -> dict:
-        """Send one request and return the validated ok response; raise StudentError otherwise."""
+    def _request(self, request: dict, label: str, phase: str = "call") -> tuple[dict, str, str]:
+        """Send one request; return the validated ok response, the output, and why the worker was then
+        stopped (empty if it was not). Raise StudentError otherwise."""
         self.last = None
         dropped = self._take_dropped()
         request["release"] = sorted(
@@ -444,27 +301,34 @@ class Worker:
         try:
             process.write(chunks, deadline)
             response = self._receive(deadline)
-        except _Deadline:
+        except Deadline:
             process.kill()
             output = self._output()
             self.close()
+            what = "the import" if phase == "import" else "no answer"
             raise StudentTimeout(
                 "Timeout",
-                f"no answer within {self.limits.call_timeout_s:g} s (an infinite loop, or far too slow); "
+                f"{what} within {self.limits.call_timeout_s:g} s (an infinite loop, or far too slow); "
                 "the worker was stopped and will restart",
-                output=output, target=label,
+                output=output, target=label, phase=phase,
             ) from None
-        except _Closed:
+        except Closed:
             status = process.exit_status()
             process.kill()
             output = self._output()
             self.close()
             raise WorkerCrashed(
-                "WorkerCrashed", describe_exit(status, self.limits.memory_mb), output=output, target=label
+                "WorkerCrashed", describe_exit(status, self.limits.memory_mb), output=output, target=label,
+                phase=phase,
             ) from None
         except ProtocolError as error:
-            raise self._bad(label, str(error)) from None
-        return self._check(response, label)
+            raise self._bad(label, str(error), self._output()) from None
+        response = self._check(response, label)
+        output = self._output()
+        restarted = response["unclean"]
+        if restarted:
+            self.close()
+        return response, output, restarted
 
     def _receive(self, deadline: float) -> Any:
         process = self._process
@@ -479,20 +343,23 @@ class Worker:
             if (
                 type(response["mutated_args"]) is list and type(response["writeback_args"]) is list
                 and type(response["mutated_kwargs"]) is dict and type(response["writeback_kwargs"]) is dict
+                and type(response["unclean"]) is str
             ):
+                response["unclean"] = response["unclean"][:MESSAGE_CHARS]
                 return response
         elif status == "error" and response.keys() == ERROR_KEYS:
-            if all(type(response[key]) is str for key in ("kind", "message", "traceback", "phase")) and all(
-                type(response[key]) is bool for key in ("not_implemented", "restart")
+            if all(type(response[key]) is str for key in ("kind", "message", "traceback", "phase", "unclean")) and (
+                type(response["not_implemented"]) is bool
             ) and response["phase"] in PHASES:
                 raise self._student_error(response, label)
-        raise self._bad(label, "the worker's answer is malformed")
+        raise self._bad(label, "the worker's answer is malformed", self._output())
 
     def _student_error(self, response: dict, label: str) -> StudentError:
         kind, message = response["kind"][:200], response["message"][:MESSAGE_CHARS]
         output = self._output()
-        if response["restart"]:
-            message = f"{message or 'out of memory'} (memory limit {self.limits.memory_mb} MB; the worker will restart)"
+        if response["unclean"]:
+            if kind == "MemoryError":
+                message = f"{message or 'out of memory'} (memory limit {self.limits.memory_mb} MB; the worker will restart)"
             self.close()
         cls = StudentError
         if response["not_implemented"]:
@@ -502,9 +369,8 @@ class Worker:
         return cls(kind, message, traceback=response["traceback"][-TRACEBACK_CHARS:], output=output, target=label,
                    phase=response["phase"])
 
-    def _bad(self, label: str, why: str) -> BadValue:
+    def _bad(self, label: str, why: str, output: str) -> BadValue:
         """Undecodable or malformed output: the stream cannot be trusted, so stop the worker."""
-        output = self._output()
         self.close()
         return BadValue("BadValue", f"the worker sent back an invalid value: {why}", output=output, target=label)
 
@@ -522,7 +388,8 @@ class Worker:
             raise StudentError(
                 "StaleHandle",
                 f"this {value.type_name} came from a worker that has since been restarted (after a timeout, "
-                "crash or memory error), so it no longer exists; create it again",
+                "crash, memory error, or a call that left threads or processes behind), so it no longer "
+                "exists; create it again",
                 target=label, phase="worker",
             )
         return value.ref

@@ -1,27 +1,28 @@
 """The worker program: imports the student's package and runs calls into it for the grader.
 
-Started by `client.Worker` as `python -I -B <runtime>/worker_main.py ...` from a private runtime
-folder holding this file and a copy of codec.py, with cwd = the staged folder holding the package,
-a scrubbed environment, its own session, stdout/stderr on a capture file, and two pipes (requests
-in, responses out). It imports neither the autograder nor the reference: only the standard
-library, NumPy and the codec loaded by path. Resource limits are set before any student code runs.
+Started by the launcher (launcher.py) as `python -I -B <runtime>/worker_main.py ...`, with limits
+already set, as the sandbox's user, in the sandbox's namespaces when the machine allows them; cwd
+is its own copy of the package's folder; stdout/stderr go to a capture file; two pipes carry
+requests in and responses out. It imports neither the autograder nor the reference: only the
+standard library, NumPy and the codec loaded by path.
 
-Requests are codec-encoded dicts with an `op` (`call`, `get`, `set`, `release`, `ping`) and a
-`release` list of handle ids the grader no longer needs; every response is a dict with `status`
-`ok` or `error` (see `ok` and `failure`). Objects that cannot be encoded stay here in a handle
-table and travel as Refs.
+Requests are codec-encoded dicts with an `op` (`import`, `call`, `get`, `set`, `release`, `ping`)
+and a `release` list of handle ids the grader no longer needs; every response is a dict with
+`status` `ok` or `error` (see `ok` and `failure`), and `unclean`: what the student's code left
+behind that should end this worker once the answer is in (threads, processes, open files, memory
+held), or "". Objects that cannot be encoded stay here in a handle table and travel as Refs.
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
+import errno
 import faulthandler
 import importlib
 import importlib.util
+import io
 import linecache  # noqa: F401 - traceback needs it; imported before the student's folder is on sys.path
 import os
-import resource
 import signal
 import sys
 import tokenize  # noqa: F401 - likewise (linecache reads source files with it)
@@ -33,7 +34,9 @@ import numpy as np
 
 MESSAGE_CHARS = 2000
 TRACEBACK_CHARS = 8000
-PR_SET_PDEATHSIG = 1
+SPARE_FILES = 16
+"""Open files a request may leave beyond those open at start before the worker is replaced."""
+TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
 
 
 class Failure(Exception):
@@ -59,50 +62,73 @@ def load_codec() -> ModuleType:
     return module
 
 
-def die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to SIGKILL this worker if the grader dies; exit now if it already has."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # not Linux: the grader's close() and the pipe's EOF still end the worker
-    if os.getppid() != parent_pid:
-        os._exit(0)
+class Hygiene:
+    """What the worker holds at start, to tell what a request left behind.
 
+    It keeps its own references to the functions it uses, taken before any student code runs, so
+    that replacing `os.listdir` or `open` does not hide what was left.
+    """
 
-def count_my_tasks() -> int | None:
-    """Processes and threads owned by this real uid (what RLIMIT_NPROC counts), if /proc says."""
-    uid = os.getuid()
-    try:
-        pids = [name for name in os.listdir("/proc") if name.isdigit()]
-    except OSError:
-        return None
-    total = 0
-    for pid in pids:
+    def __init__(self, memory_mb: int, own_pid_namespace: bool):
+        self.listdir, self.open, self.setitimer, self.getpid = os.listdir, open, signal.setitimer, os.getpid
+        self.page = os.sysconf("SC_PAGE_SIZE")
+        self.memory_bytes = memory_mb << 20
+        self.own_pid_namespace = own_pid_namespace
+        self.tasks = self.count("/proc/self/task")
+        self.files = self.count("/proc/self/fd")
+
+    def count(self, folder: str) -> int | None:
+        """Entries of a /proc folder; None where there is no /proc."""
         try:
-            if os.stat(f"/proc/{pid}").st_uid == uid:
-                total += len(os.listdir(f"/proc/{pid}/task"))
-        except OSError:
-            continue
-    return total
+            return len(self.listdir(folder))
+        except FileNotFoundError:
+            return None
 
+    def leftovers(self) -> str:
+        """Cancel timers, then say what the last request left that should end this worker ("" if nothing)."""
+        try:
+            for timer in TIMERS:
+                self.setitimer(timer, 0)
+            return self.left_running() or self.left_open() or self.held_memory()
+        except OSError as error:
+            if error.errno == errno.EMFILE:
+                return "the submission left so many files open that no other can be opened"
+            return f"the worker could not check what the submission left behind ({error})"
+        except BaseException as error:  # the check itself was sabotaged: do not trust this worker
+            return f"the worker could not check what the submission left behind ({type(error).__name__})"
 
-def set_limits(memory_mb: int, fsize_mb: int, extra_tasks: int) -> None:
-    """Address space, file size, no core dumps; and, unless root, a few more tasks than now."""
+    def left_running(self) -> str:
+        tasks = self.count("/proc/self/task")
+        if tasks is not None and self.tasks is not None and tasks > self.tasks:
+            return f"the submission left {tasks - self.tasks} thread(s) running"
+        if self.own_pid_namespace:  # only init (1) and this worker belong here
+            names = self.listdir("/proc") if self.count("/proc") else []
+            processes = sum(name.isdigit() and int(name) not in (1, self.getpid()) for name in names)
+        else:
+            processes = 0
+            for task in self.listdir("/proc/self/task") if self.tasks is not None else []:
+                try:
+                    with self.open(f"/proc/self/task/{task}/children") as children:
+                        processes += len(children.read().split())
+                except OSError:
+                    pass
+        return f"the submission left {processes} process(es) running" if processes else ""
 
-    def cap(which: int, value: int) -> None:
-        _, hard = resource.getrlimit(which)
-        if hard != resource.RLIM_INFINITY:
-            value = min(value, hard)
-        resource.setrlimit(which, (value, value))
+    def left_open(self) -> str:
+        files = self.count("/proc/self/fd")
+        if files is not None and self.files is not None and files > self.files + SPARE_FILES:
+            return f"the submission left {files - self.files} file(s) open"
+        return ""
 
-    cap(resource.RLIMIT_AS, memory_mb << 20)
-    cap(resource.RLIMIT_FSIZE, fsize_mb << 20)
-    cap(resource.RLIMIT_CORE, 0)
-    # RLIMIT_NPROC counts every task of the real user and root is exempt from it, so it is set
-    # relative to the current count and skipped for root (run the grader as a normal user).
-    tasks = count_my_tasks() if os.getuid() != 0 else None
-    if tasks is not None:
-        cap(resource.RLIMIT_NPROC, tasks + extra_tasks)
+    def held_memory(self) -> str:
+        try:
+            with self.open("/proc/self/statm") as statm:
+                size = int(statm.read().split()[0]) * self.page
+        except (OSError, ValueError):
+            return ""
+        if size > self.memory_bytes // 2:
+            return f"the submission holds {size >> 20} MB, over half the memory limit"
+        return ""
 
 
 class Handles:
@@ -146,6 +172,7 @@ class Worker:
         self.handles = Handles(codec, options.token)
         self.fd_in = options.request_fd
         self.fd_out = options.response_fd
+        self.hygiene = Hygiene(options.memory_mb, options.own_pid_namespace)
 
     # --- transport -----------------------------------------------------------------------
     def read_exact(self, count: int) -> bytes | None:
@@ -163,13 +190,10 @@ class Worker:
             chunks = self.codec.encode(message, to_ref=self.handles.register)
             size = sum(memoryview(chunk).nbytes for chunk in chunks) - self.codec.PREFIX.size
             if size > self.limits.max_bytes:
-                message = self.failure(
-                    MemoryError(f"the result takes {size} bytes, over the limit of {self.limits.max_bytes}"),
-                    "encode", kind="ResultTooLarge",
-                )
-                chunks = self.codec.encode(message)
+                too_large = MemoryError(f"the result takes {size} bytes, over the limit of {self.limits.max_bytes}")
+                chunks = self.codec.encode(self.instead(message, too_large, kind="ResultTooLarge"))
         except Exception as error:  # a bug here must still produce an answer
-            chunks = self.codec.encode(self.failure(error, "encode"))
+            chunks = self.codec.encode(self.instead(message, error))
         for chunk in chunks:
             view = memoryview(chunk).cast("B")
             while view:
@@ -191,6 +215,12 @@ class Worker:
         return self.codec.decode(body, limits=self.limits, make_ref=self.handles.resolve)
 
     def handle(self, body: bytes) -> dict:
+        """Run one request and check what it left behind."""
+        response = self.run(body)
+        response["unclean"] = response["unclean"] or self.hygiene.leftovers()
+        return response
+
+    def run(self, body: bytes) -> dict:
         """Run one request. Releases come last: the request itself never names a released handle."""
         request: dict = {}
         try:
@@ -198,6 +228,8 @@ class Worker:
             op = request["op"]
             if op in ("ping", "release"):
                 return self.ok(None)
+            if op == "import":
+                return self.ok(self.import_module(request["name"]))
             if op == "call":
                 return self.call(request, pristine=self.decode(body))
             if op == "get":
@@ -243,6 +275,24 @@ class Worker:
             return getattr(obj, method)
         except BaseException as error:
             raise Failure(error, "lookup") from None
+
+    def import_module(self, name: str) -> bool:
+        """Import `package.name` if it is a module (its parent already imported); False if it is not."""
+        full = f"{self.package}.{name}" if name else self.package
+        if full in sys.modules:
+            return True
+        if name and not all(part.isidentifier() for part in name.split(".")):
+            raise Failure(ValueError(f"bad module name {name!r}"), "lookup")
+        parent = sys.modules.get(full.rpartition(".")[0]) if name else None
+        if name and not hasattr(parent, "__path__"):
+            return False
+        try:
+            if importlib.util.find_spec(full) is None:
+                return False
+            importlib.import_module(full)
+        except BaseException as error:
+            raise Failure(error, "import") from None
+        return True
 
     def import_path(self, target: str) -> Any:
         """Import module by module, so a broken module only breaks the names inside it."""
@@ -311,6 +361,7 @@ class Worker:
             "mutated_kwargs": mutated_kwargs or {},
             "writeback_args": writeback_args or [],
             "writeback_kwargs": writeback_kwargs or {},
+            "unclean": "",
         }
 
     def failure(self, error: BaseException, phase: str, *, kind: str | None = None) -> dict:
@@ -321,8 +372,14 @@ class Worker:
             "traceback": self.student_traceback(error)[-TRACEBACK_CHARS:],
             "phase": phase,
             "not_implemented": isinstance(error, NotImplementedError),
-            "restart": isinstance(error, MemoryError) and kind is None,
+            "unclean": "the submission ran out of memory" if isinstance(error, MemoryError) and kind is None else "",
         }
+
+    def instead(self, message: dict, error: BaseException, *, kind: str | None = None) -> dict:
+        """The failure to send when `message` cannot be sent, keeping its verdict on leftovers."""
+        failure = self.failure(error, "encode", kind=kind)
+        failure["unclean"] = failure["unclean"] or message.get("unclean", "")
+        return failure
 
     def student_traceback(self, error: BaseException) -> str:
         """The traceback limited to frames in the staged folder, with paths relative to it."""
@@ -380,29 +437,31 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--scratch", required=True)
     parser.add_argument("--package", required=True)
     parser.add_argument("--token", required=True)
-    parser.add_argument("--memory-mb", type=int, required=True)
-    parser.add_argument("--fsize-mb", type=int, required=True)
-    parser.add_argument("--extra-tasks", type=int, required=True)
     parser.add_argument("--max-bytes", type=int, required=True)
-    parser.add_argument("--parent-pid", type=int, required=True)
+    parser.add_argument("--memory-mb", type=int, required=True)
+    parser.add_argument("--own-pid-namespace", action="store_true")
     return parser.parse_args()
 
 
 def main() -> None:
     options = parse_args()
-    die_with_parent(options.parent_pid)
     faulthandler.enable()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an output flood gets EFBIG, not a dead worker
     for fd in (options.request_fd, options.response_fd):
         os.set_inheritable(fd, False)
     codec = load_codec()
-    set_limits(options.memory_mb, options.fsize_mb, options.extra_tasks)
-    sys.stdout.reconfigure(line_buffering=True)
-    sys.stderr.reconfigure(line_buffering=True)
+    # Unbuffered: a write that fails (past the file size limit) keeps nothing for a later call to print.
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        stream = io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
+                                  write_through=True)
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
     scratch = os.path.realpath(options.scratch)
     os.chdir(scratch)
     sys.path[:] = [scratch] + [entry for entry in sys.path if entry and os.path.realpath(entry) != scratch]
     Worker(codec, options).serve()
+    flush_output()
+    os._exit(0)  # threads the submission left running must not keep the worker alive
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ import importlib
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder import build
 
@@ -129,3 +131,24 @@ def test_stubs_import_cleanly(monkeypatch):
         parts = [part for part in relative.parts if part != "__init__"]
         module = importlib.import_module(".".join(["backprop", *parts]))
         assert Path(module.__file__).is_relative_to(build.TARGET)
+
+
+def test_build_writes_nbgrader_student_notebooks(tmp_path):
+    answer = new_markdown_cell("The reference answer.", id="answer")
+    code = new_code_cell("x = 1\n### BEGIN SOLUTION\nx = 2\n### END SOLUTION", id="code")
+    for cell, graded in [(answer, True), (code, False)]:
+        cell.metadata["nbgrader"] = {
+            "grade": graded, "grade_id": cell.id, "locked": False, "schema_version": 3, "solution": True,
+        }
+    answer.metadata["nbgrader"]["points"] = 1
+    kernelspec = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    notebook = new_notebook(cells=[answer, code], metadata={"kernelspec": kernelspec})
+    source, target = tmp_path / "src", tmp_path / "out"
+    source.mkdir()
+    nbformat.write(notebook, source / "N.ipynb")
+    assert build.build(source, target) == [Path("N.ipynb")]
+    student = nbformat.read(target / "N.ipynb", as_version=4)
+    stub = "x = 1\n# YOUR CODE HERE\nraise NotImplementedError()"
+    assert [cell.source for cell in student.cells] == ["YOUR ANSWER HERE", stub]
+    assert build.stale_files(source, target) == []
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +32,19 @@ def make_package(root: Path, files: dict[str, str]) -> Path:
             (folder / "__init__.py").touch()
         path.write_text(textwrap.dedent(source))
     return root
+
+
+def processes_in(namespace: str) -> list[int]:
+    """Live processes of the machine in a PID namespace (`pid:[4026532...]`, as /proc/PID/ns/pid reads)."""
+    found = []
+    for name in os.listdir("/proc"):
+        try:
+            if name.isdigit() and os.readlink(f"/proc/{name}/ns/pid") == namespace:
+                if "State:\tZ" not in Path(f"/proc/{name}/status").read_text():
+                    found.append(int(name))
+        except OSError:
+            continue
+    return found
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox import StudentError, StudentProxy, StudentTimeout, WorkerCrashed
+from autograder.tests.sandbox.conftest import processes_in
 
 LAYERS = """
     import os, signal, subprocess, sys
@@ -24,8 +25,7 @@ LAYERS = """
         signal.signal(signal.SIGALRM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         child = subprocess.Popen(["sleep", "120"])
-        with open("child.pid", "w") as file:
-            file.write(str(child.pid))
+        print(child.pid, os.readlink("/proc/self/ns/pid"), flush=True)
         while True:
             pass
 
@@ -65,10 +65,13 @@ def test_an_infinite_loop_times_out_and_the_next_call_restarts_the_worker(worker
 
 def test_a_timeout_kills_code_that_ignores_signals_and_its_children(worker):
     student = StudentProxy(worker)
-    with pytest.raises(StudentTimeout):
+    with pytest.raises(StudentTimeout) as caught:
         student.layers.stubborn()
-    child = int((worker.root / "child.pid").read_text())
-    assert _dead(child)
+    child, namespace = caught.value.output.split()
+    if worker.isolation.jail:
+        assert not processes_in(namespace)
+    else:
+        assert _dead(int(child))
 
 
 def _dead(pid: int) -> bool:

@@ -19,10 +19,11 @@ PROBE = """
         return dict(os.environ)
 
     def paths():
-        return {"sys_path": list(sys.path), "cwd": os.getcwd(), "main": sys.modules["__main__"].__file__}
+        return {"sys_path": list(sys.path), "cwd": os.getcwd(), "main": sys.modules["__main__"].__file__,
+                "listing": os.listdir(".")}
 
     def limits():
-        names = ["RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_FSIZE"]
+        names = ["RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_FSIZE", "RLIMIT_NOFILE"]
         return {name: list(resource.getrlimit(getattr(resource, name))) for name in names}
 
     def import_name(name):
@@ -47,19 +48,19 @@ def test_the_worker_cannot_import_the_grader_or_its_tests(probe, name):
     assert caught.value.kind == "ModuleNotFoundError"
 
 
-def test_the_staged_folder_is_first_on_sys_path_and_the_repo_is_absent(probe, worker):
+def test_a_copy_of_the_package_is_the_cwd_and_first_on_sys_path_and_the_repo_is_absent(probe, worker):
     seen = probe.probe.paths()
-    root = str(worker.root)
-    assert seen["sys_path"][0] == root and seen["cwd"] == root
+    assert seen["sys_path"][0] == seen["cwd"] != str(worker.root)
+    assert seen["listing"] == ["backprop"]
     assert not any(Path(entry).resolve() == REPO for entry in seen["sys_path"] if entry)
     assert not seen["main"].startswith(str(REPO))
 
 
-def test_the_environment_is_scrubbed(probe, worker):
+def test_the_environment_is_scrubbed(probe):
     env = probe.probe.environment()
     allowed = {"PATH", "LANG", "LC_ALL", "HOME", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}
     assert set(env) <= allowed | {"LC_CTYPE"}
-    assert env["HOME"] == str(worker.root) and env["OPENBLAS_NUM_THREADS"] == "1"
+    assert env["HOME"] == probe.probe.paths()["cwd"] and env["OPENBLAS_NUM_THREADS"] == "1"
 
 
 def test_resource_limits_are_set_before_student_code_runs(probe):
@@ -67,6 +68,7 @@ def test_resource_limits_are_set_before_student_code_runs(probe):
     assert limits["RLIMIT_AS"] == [LIMITS.memory_mb << 20] * 2
     assert limits["RLIMIT_CORE"] == [0, 0]
     assert limits["RLIMIT_FSIZE"] == [64 << 20] * 2
+    assert limits["RLIMIT_NOFILE"] == [256] * 2
 
 
 def test_the_worker_runs_in_its_own_process_group(probe, worker):

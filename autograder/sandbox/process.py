@@ -1,0 +1,272 @@
+"""One worker process seen from the trusted side: start it through the launcher, talk to it over two
+pipes with a deadline on every step, read what it printed, and kill everything it started.
+
+Each start gets a fresh runtime folder (kept private to the grader):
+
+    backprop-worker-XXXX/
+        worker_main.py, codec.py    the worker program
+        scratch/backprop/...        the worker's own copy of the package: its cwd, HOME, sys.path[0]
+        output.txt                  its stdout and stderr (bounded by RLIMIT_FSIZE)
+        jail/                       where the jail's file system is mounted (in its namespace only)
+
+In a jail, the worker sees copies of the program and of scratch/ at the same paths, on its
+private tmpfs; without one it uses these files directly (handed to its user when it has one).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from autograder.sandbox.errors import SandboxError
+from autograder.sandbox.isolation import PATH, Isolation, launch_spec, launcher_command
+from autograder.sandbox.options import LimitsLike, SandboxOptions
+
+HERE = Path(__file__).resolve().parent
+RUNTIME_FILES = ("worker_main.py", "codec.py")
+SWEEP_ROUNDS = 20
+
+
+class Deadline(Exception):
+    """The per-call deadline passed."""
+
+
+class Closed(Exception):
+    """The worker closed its end of a pipe (it died, or closed the descriptor)."""
+
+
+class WorkerProcess:
+    """One running worker with its pipes, capture file and runtime folder."""
+
+    def __init__(self, root: Path, package: str, limits: LimitsLike, options: SandboxOptions, found: Isolation):
+        self.token = secrets.token_hex(8)
+        self.found = found
+        self.modules: dict[str, bool] = {}
+        """Dotted names inside the package this worker imported (True) or found not to be modules."""
+        self.runtime = Path(tempfile.mkdtemp(prefix="backprop-worker-"))
+        self.scratch = self.runtime / "scratch"
+        self.capture_path = self.runtime / "output.txt"
+        self.popen: subprocess.Popen | None = None
+        self.capture = None
+        self.request_fd = self.response_fd = -1
+        try:
+            self._prepare(root, package)
+            self.capture = open(self.capture_path, "ab")  # O_APPEND: truncating it rewinds the writer
+            request_read, self.request_fd = os.pipe()
+            self.response_fd, response_write = os.pipe()
+            try:
+                spec = launch_spec(
+                    found, options, limits.memory_mb,
+                    argv=self.command(package, options, limits, request_read, response_write),
+                    cwd=str(self.scratch), keep_fds=(request_read, response_write),
+                    copies=tuple((str(path), str(path)) for path in self._runtime_paths()),
+                    owned=(str(self.scratch),), root=str(self.runtime / "jail") if found.jail else None,
+                )  # fmt: skip
+                self.popen = subprocess.Popen(
+                    launcher_command(spec), cwd="/", env={"PATH": PATH}, stdin=subprocess.DEVNULL,
+                    stdout=self.capture, stderr=self.capture, pass_fds=(request_read, response_write),
+                    start_new_session=True,
+                )  # fmt: skip
+            finally:
+                os.close(request_read)
+                os.close(response_write)
+            os.set_blocking(self.request_fd, False)
+            os.set_blocking(self.response_fd, False)
+        except OSError as error:
+            self.close()
+            raise SandboxError(f"cannot start the worker with {found.python}: {error}") from error
+
+    def _runtime_paths(self) -> list[Path]:
+        return [self.runtime / name for name in RUNTIME_FILES] + [self.scratch]
+
+    def _prepare(self, root: Path, package: str) -> None:
+        """The runtime folder: the worker program and a copy of the package, for the worker's user."""
+        for name in RUNTIME_FILES:
+            shutil.copyfile(HERE / name, self.runtime / name)
+        shutil.copytree(root / package, self.scratch / package, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        if self.found.jail:
+            (self.runtime / "jail").mkdir()
+        elif self.found.user:
+            self.runtime.chmod(0o755)
+            for folder, dirnames, filenames in os.walk(self.scratch):
+                for path in [folder, *(os.path.join(folder, name) for name in dirnames + filenames)]:
+                    os.chown(path, *self.found.user, follow_symlinks=False)
+
+    def command(self, package: str, options: SandboxOptions, limits: LimitsLike,
+                request_read: int, response_write: int) -> list[str]:
+        command = [
+            self.found.python, "-I", "-B", str(self.runtime / "worker_main.py"),
+            "--request-fd", str(request_read),
+            "--response-fd", str(response_write),
+            "--scratch", str(self.scratch),
+            "--package", package,
+            "--token", self.token,
+            "--max-bytes", str(options.max_frame_bytes),
+            "--memory-mb", str(int(limits.memory_mb)),
+        ]  # fmt: skip
+        return command + (["--own-pid-namespace"] if self.found.jail else [])
+
+    def kill(self) -> None:
+        """SIGKILL the worker and everything it started; return once they are all gone."""
+        if self.popen is None:
+            return
+        inits = _children(self.popen.pid) if self.found.jail else []
+        for send in (os.killpg, os.kill):
+            try:
+                send(self.popen.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self.found.user and not self.found.jail:
+            kill_user(self.found.user[0])
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for init in inits:  # its exit completes only once every process of its namespace is gone
+            _wait_gone(init)
+
+    def close(self) -> None:
+        self.kill()
+        for fd in (self.request_fd, self.response_fd):
+            if fd >= 0:
+                os.close(fd)
+        self.request_fd = self.response_fd = -1
+        if self.capture is not None:
+            self.capture.close()
+        shutil.rmtree(self.runtime, ignore_errors=True)
+
+    def clear_output(self) -> None:
+        os.ftruncate(self.capture.fileno(), 0)
+
+    def output(self, limit: int) -> str:
+        """The captured output since the last clear: all of it, or its head and tail."""
+        try:
+            with open(self.capture_path, "rb") as file:
+                size = os.fstat(file.fileno()).st_size
+                if size <= limit:
+                    data = file.read(limit)
+                else:
+                    half = limit // 2
+                    head = file.read(half)
+                    file.seek(size - half)
+                    data = head + f"\n... [{size - 2 * half} bytes omitted] ...\n".encode() + file.read(half)
+        except OSError:
+            return ""
+        return data.decode("utf-8", "replace")
+
+    def wait_for(self, fd: int, events: int, deadline: float) -> None:
+        poller = select.poll()
+        poller.register(fd, events | select.POLLHUP | select.POLLERR)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Deadline
+            if poller.poll(max(1, int(remaining * 1000) + 1)):
+                return
+
+    def write(self, chunks: list[bytes | memoryview], deadline: float) -> None:
+        for chunk in chunks:
+            view = memoryview(chunk).cast("B")
+            while view:
+                self.wait_for(self.request_fd, select.POLLOUT, deadline)
+                try:
+                    view = view[os.write(self.request_fd, view[: 1 << 20]) :]
+                except BlockingIOError:
+                    continue
+                except BrokenPipeError:
+                    raise Closed from None
+
+    def read_exact(self, count: int, deadline: float) -> bytearray:
+        buffer = bytearray(count)
+        view = memoryview(buffer)
+        got = 0
+        while got < count:
+            self.wait_for(self.response_fd, select.POLLIN, deadline)
+            try:
+                n = os.readv(self.response_fd, [view[got:]])
+            except BlockingIOError:
+                continue
+            if n == 0:
+                raise Closed
+            got += n
+        return buffer
+
+    def exit_status(self) -> int | None:
+        """The worker's exit code once it has stopped on its own (waiting up to a second)."""
+        try:
+            return self.popen.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return None
+
+
+def _real_uid(pid: str) -> int | None:
+    """The real uid of a live (not zombie) process, None when gone or a zombie."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            fields = dict(line.split(":", 1) for line in status if ":" in line)
+    except (OSError, ValueError):
+        return None
+    if fields.get("State", "").strip().startswith("Z"):
+        return None
+    return int(fields["Uid"].split()[0])
+
+
+def _children(pid: int) -> list[int]:
+    """The child processes of `pid` (where Linux lists them)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [int(child) for child in children.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _wait_gone(pid: int, timeout: float = 10.0) -> None:
+    """Wait until `pid` has exited (gone, or a zombie), for at most `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while _real_uid(str(pid)) is not None and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def kill_user(uid: int) -> None:
+    """SIGKILL every process of `uid` (without a PID namespace, what a worker leaves behind)."""
+    for _ in range(SWEEP_ROUNDS):
+        pids = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _real_uid(pid) == uid]
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.01)
+
+
+def describe_exit(status: int | None, memory_mb: int) -> str:
+    """A sentence naming how the worker ended."""
+    if status is None:
+        return "the worker closed its result channel (did the submission close file descriptors it does not own?)"
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        if name == "SIGKILL":
+            return (
+                f"the worker was killed by SIGKILL: by the system for using too much memory (limit {memory_mb} MB), "
+                "or by the submission itself"
+            )
+        if name == "SIGSEGV":
+            return "the worker crashed with SIGSEGV (segmentation fault)"
+        return f"the worker was killed by {name}"
+    return (
+        f"the worker exited with code {status} in the middle of the call: "
+        f"the submission probably called os._exit({status})"
+    )

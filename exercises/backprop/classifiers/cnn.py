@@ -1,0 +1,91 @@
+"""A three-layer convolutional classifier."""
+
+import numpy as np
+
+from ..layer_utils import (
+    affine_relu_backward,
+    affine_relu_forward,
+    conv_relu_pool_backward,
+    conv_relu_pool_forward,
+)
+from ..layers import affine_backward, affine_forward, softmax_loss
+
+
+class ThreeLayerConvNet:
+    """conv - relu - 2x2 max pool - affine - relu - affine - softmax.
+
+    The convolution has stride 1 and pads (filter_size - 1) // 2, so for an odd filter_size it
+    keeps H and W; the pool (2x2, stride 2) halves them.
+
+    Attributes:
+        params: W1 (F, C, HH, WW) filters with HH = WW = filter_size, b1 (F,),
+            W2 (F * H/2 * W/2, hidden_dim), b2 (hidden_dim,), W3 (hidden_dim, num_classes),
+            b3 (num_classes,).
+        reg: L2 regularisation strength.
+        dtype: the dtype of the parameters and of the computation.
+    """
+
+    def __init__(
+        self,
+        input_dim: tuple[int, int, int] = (3, 32, 32),
+        num_filters: int = 32,
+        filter_size: int = 7,
+        hidden_dim: int = 100,
+        num_classes: int = 10,
+        weight_scale: float = 1e-3,
+        reg: float = 0.0,
+        dtype: type = np.float32,
+    ) -> None:
+        """Draws weights from N(0, weight_scale^2) with NumPy's global generator; biases are zero.
+
+        Args:
+            input_dim: (C, H, W), the shape of one input image.
+            num_filters: F, the number of convolution filters.
+            filter_size: HH = WW, the side of each (square) filter; odd.
+            hidden_dim: the width of the hidden affine layer.
+            num_classes: the number of classes.
+            weight_scale: standard deviation of the initial weights.
+            reg: L2 regularisation strength.
+            dtype: dtype of the parameters, e.g. np.float64 for gradient checks.
+        """
+        self.params = {}
+        self.reg = reg
+        self.dtype = dtype
+
+        # YOUR CODE HERE
+        raise NotImplementedError("ThreeLayerConvNet.__init__ is not implemented yet")
+
+        for name, value in self.params.items():
+            self.params[name] = value.astype(dtype)
+
+    def loss(self, X: np.ndarray, y: np.ndarray | None = None):
+        """Computes class scores, or the loss and its gradients.
+
+        Args:
+            X: (N, C, H, W) input images.
+            y: (N,) integer labels in [0, num_classes), or None.
+
+        Returns:
+            scores (N, num_classes) when y is None; otherwise (loss, grads) where loss is the
+            mean softmax loss plus 0.5 * reg * (sum(W1^2) + sum(W2^2) + sum(W3^2)) and grads
+            maps each name in params to an array of its shape.
+        """
+        X = X.astype(self.dtype)
+        W1, b1 = self.params["W1"], self.params["b1"]
+        W2, b2 = self.params["W2"], self.params["b2"]
+        W3, b3 = self.params["W3"], self.params["b3"]
+
+        # Padding that keeps H and W for an odd filter size; 2x2 pooling with stride 2.
+        filter_size = W1.shape[2]
+        conv_param = {"stride": 1, "pad": (filter_size - 1) // 2}
+        pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+
+        # YOUR CODE HERE
+        raise NotImplementedError("ThreeLayerConvNet.loss is not implemented yet")
+        if y is None:
+            return scores
+
+        loss, grads = 0.0, {}
+        # YOUR CODE HERE
+        raise NotImplementedError("ThreeLayerConvNet.loss is not implemented yet")
+        return loss, grads
