@@ -36,6 +36,8 @@ from tests.support.manifest import DEFAULT_PATH, ROOT, Manifest, load_manifest
 
 RELEASE = ROOT / "release"
 TESTS = ROOT / "tests"
+ROOT_CONFTEST = ROOT / "conftest.py"
+"""Declares the public tests' --impl option early, so `pytest --impl solutions` works."""
 ASSIGNMENT = "backprop_nn"
 """The nbgrader assignment id."""
 ZIP_PREFIX = PurePosixPath("student")
@@ -164,6 +166,7 @@ def student_files(manifest_path: Path = DEFAULT_PATH) -> Files:
         **_generated(package_source, PurePosixPath(package_target.relative_to(ROOT).as_posix())),
         **_generated(notebook_source, PurePosixPath(notebook_target.relative_to(ROOT).as_posix())),
         **_folder_files(TESTS, PurePosixPath("tests")),
+        PurePosixPath("conftest.py"): ROOT_CONFTEST.read_bytes(),
         PurePosixPath("grading.toml"): manifest_path.read_bytes(),
         PurePosixPath("pytest.ini"): STUDENT_PYTEST_INI.encode(),
         PurePosixPath("requirements.txt"): REQUIREMENTS.encode(),
@@ -182,6 +185,7 @@ def assignment_files(manifest_path: Path = DEFAULT_PATH) -> Files:
         **_generated(package_source, PurePosixPath("backprop")),
         **_folder_files(notebook_source, PurePosixPath(".")),
         **_folder_files(TESTS, PurePosixPath("tests")),
+        PurePosixPath("conftest.py"): ROOT_CONFTEST.read_bytes(),
         PurePosixPath("grading.toml"): manifest_path.read_bytes(),
         PurePosixPath("pytest.ini"): NBGRADER_PYTEST_INI.encode(),
     }

@@ -1,9 +1,7 @@
 """Pytest plugin of the public tests.
 
-`--impl` picks the backprop package under test: `exercises` (the default, your code),
-`solutions`, or the path of any folder holding a backprop/ package. Write `--impl=solutions`
-(one word) when no test path is given: pytest reads a bare `--impl solutions` before this file
-is loaded and takes `solutions` for a test path.
+`--impl` (declared in the root conftest.py) picks the backprop package under test: `exercises`
+(the default, your code), `solutions`, or the path of any folder holding a backprop/ package.
 
 Every test carries one part marker from grading.toml (`pytest -m affine` runs one part), a test
 that stops on a stub's NotImplementedError is reported as "not started", and a table per part
@@ -17,17 +15,6 @@ import pytest
 
 from .support.manifest import load_manifest
 from .support.plugin import PartsPlugin, use_impl
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--impl",
-        default="exercises",
-        metavar="PATH",
-        help="folder holding the backprop/ package to test: exercises (default), solutions, "
-        "or a path (relative paths start at the folder of grading.toml); write --impl=PATH "
-        "when no test path is given",
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

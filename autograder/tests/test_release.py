@@ -40,7 +40,7 @@ def test_bundle_mirrors_the_repository(released, bundle):
     tests = {f"tests/{name}" for name in _files(ROOT / "tests")}
     package = {f"exercises/backprop/{path.as_posix()}" for path in build.generate(build.SOURCE)}
     student_notebooks = {f"exercises/notebooks/{path.name}" for path in NOTEBOOK_SOURCE.glob("*.ipynb")}
-    top = {"grading.toml", "pytest.ini", "requirements.txt", "README.md"}
+    top = {"conftest.py", "grading.toml", "pytest.ini", "requirements.txt", "README.md"}
     assert set(bundle) == tests | package | student_notebooks | top
     assert released.files == len(bundle)
 
