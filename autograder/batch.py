@@ -23,10 +23,10 @@ import dataclasses
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -43,6 +43,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from autograder import api, report
+from autograder.run import KIT_BUG, SOLUTIONS
 from autograder.score import PART_STATUSES, GradeResult, PartScore
 from tests.support.manifest import DEFAULT_PATH, ROOT, Manifest, load_manifest
 
@@ -50,10 +51,11 @@ RECORD_NAME = "grade.json"
 CSV_NAME = "grades.csv"
 WORK_NAME = ".work"
 """Scratch folder of `out` where grades are written before they are moved into place."""
-GRADER = (ROOT / "autograder", ROOT / "tests" / "support", ROOT / "solutions" / "backprop")
-"""The folders whose files, with grading.toml, make up the grader's fingerprint."""
-NOT_GRADER = frozenset({"__pycache__", "tests", "examples"})
-"""Folders never fingerprinted: caches, and the autograder's own tests and examples."""
+GRADER = (ROOT / "autograder", ROOT / "tests" / "__init__.py", ROOT / "tests" / "support", SOLUTIONS / "backprop")
+"""What grades, with grading.toml: the autograder (less NOT_GRADER), the public tests' support code it
+imports, and the reference."""
+NOT_GRADER = frozenset({ROOT / "autograder" / "tests", ROOT / "autograder" / "examples"})
+CACHES = frozenset({"__pycache__"})
 OUTCOMES = ("graded", "unchanged", "failed")
 
 
@@ -74,6 +76,16 @@ class Job:
     """The parts to grade (all when empty)."""
     fingerprint: str
     """sha256 of the submission's files and of the grader's."""
+
+
+def _job_json(job: Job) -> str:
+    return json.dumps({**dataclasses.asdict(job), "submission": str(job.submission), "manifest": str(job.manifest)})
+
+
+def _job_from_json(text: str) -> Job:
+    fields = json.loads(text)
+    paths = {key: Path(fields[key]) for key in ("submission", "manifest")}
+    return Job(**{**fields, **paths, "parts": tuple(fields["parts"])})
 
 
 @dataclass(frozen=True)
@@ -124,7 +136,8 @@ def discover(submissions: Path, out: Path | None = None) -> tuple[dict[str, Path
     other entries. Hidden entries, `__MACOSX` and the output folder `out` are passed over.
 
     Raises:
-        BatchError: `submissions` is not a folder, or two entries share a student id (`ada/`, `ada.zip`).
+        BatchError: `submissions` is not a folder, holds no submission, or two of them share a
+            student id (`ada/`, `ada.zip`).
     """
     if not submissions.is_dir():
         raise BatchError(f"{submissions} is not a folder of submissions")
@@ -144,19 +157,39 @@ def discover(submissions: Path, out: Path | None = None) -> tuple[dict[str, Path
         if student in found:
             raise BatchError(f"two submissions for student {student!r}: {found[student].name} and {entry.name}")
         found[student] = entry.resolve()
+    if not found:
+        raise BatchError(f"{submissions} holds no submission (a folder or a .zip per student)")
     return found, tuple(ignored)
 
 
-def _digest_tree(digest: hashlib._Hash, top: Path, skipped: frozenset[str] = frozenset({"__pycache__"})) -> None:
+def grader_files() -> list[Path]:
+    """Every file of GRADER, sorted, caches left out."""
+    files = []
+    for top in GRADER:
+        if top.is_file():
+            files.append(top)
+            continue
+        for folder, dirnames, filenames in os.walk(top):
+            here = Path(folder)
+            dirnames[:] = sorted(name for name in dirnames if name not in CACHES and here / name not in NOT_GRADER)
+            files += [here / name for name in sorted(filenames)]
+    return files
+
+
+def _digest_file(digest: hashlib._Hash, path: Path) -> None:
+    with path.open("rb") as handle:
+        digest.update(hashlib.file_digest(handle, "sha256").digest())
+
+
+def _digest_tree(digest: hashlib._Hash, top: Path) -> None:
     """Feed `digest` each file under `top` (or the file `top`): its relative path and sha256.
     Symlinks count by their target and are never followed."""
     if not top.is_dir():
-        with top.open("rb") as handle:
-            digest.update(hashlib.file_digest(handle, "sha256").digest())
+        _digest_file(digest, top)
         return
     for folder, dirnames, filenames in os.walk(top):
         here = Path(folder)
-        dirnames[:] = sorted(name for name in dirnames if name not in skipped)
+        dirnames[:] = sorted(name for name in dirnames if name not in CACHES)
         links = [name for name in dirnames if (here / name).is_symlink()]
         for name in sorted(filenames + links):
             path = here / name
@@ -164,16 +197,16 @@ def _digest_tree(digest: hashlib._Hash, top: Path, skipped: frozenset[str] = fro
             if path.is_symlink():
                 digest.update(b"-> " + os.readlink(path).encode())
             elif path.is_file():
-                with path.open("rb") as handle:
-                    digest.update(hashlib.file_digest(handle, "sha256").digest())
+                _digest_file(digest, path)
 
 
 def grader_fingerprint(manifest_path: Path = DEFAULT_PATH, parts: Sequence[str] = ()) -> str:
     """sha256 of what a grade depends on besides the submission: grading.toml, the parts, GRADER's files."""
     digest = hashlib.sha256(manifest_path.read_bytes())
     digest.update("\0".join(sorted(parts)).encode() + b"\0")
-    for folder in GRADER:
-        _digest_tree(digest, folder, NOT_GRADER if folder.name == "autograder" else frozenset({"__pycache__"}))
+    for path in grader_files():
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+        _digest_file(digest, path)
     return digest.hexdigest()
 
 
@@ -225,48 +258,56 @@ def deliver(work: Path, job: Job, files: dict[str, bytes] | None, error: str | N
         (work / Path(name).name).write_bytes(content)
 
 
-def _grading_process(job: Job, work: Path) -> None:
-    """Entry point of a local grading process. The first SIGINT (Ctrl-C) or SIGTERM stops it cleanly:
-    the pytest run in flight is killed on the way out; later signals are ignored, not to cut that short."""
+GRADING_PROCESS = "from autograder.batch import grading_process; grading_process()"
+"""`python -c` program of a local grading process; its arguments: the job as JSON, the work folder."""
+
+
+def grading_process() -> None:
+    """Entry point of a local grading process (GRADING_PROCESS). The first SIGINT (Ctrl-C) or SIGTERM
+    stops it cleanly: the pytest run in flight is killed on the way out; later signals do nothing."""
+    stopped = False
 
     def stop(signum: int, frame: object) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise KeyboardInterrupt
+        nonlocal stopped
+        if not stopped:
+            stopped = True
+            raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    job_json, work = sys.argv[1:]
     try:
-        grade_into(job, work)
+        grade_into(_job_from_json(job_json), Path(work))
     except KeyboardInterrupt:
         sys.exit(130)
 
 
 def run_local(jobs: Sequence[Job], workers: int, work: Callable[[Job], Path]) -> Iterator[Job]:
-    """Grade `jobs`, `workers` at a time, each in a fresh process writing into `work(job)`; yield each
-    job once its folder holds grade.json. Stopping early (Ctrl-C, closing the iterator) stops the
-    processes in flight and starts no more."""
-    spawn = multiprocessing.get_context("spawn")
+    """Grade `jobs`, `workers` at a time, each in a fresh Python process writing into `work(job)`;
+    yield each job once its folder holds grade.json. Stopping early (Ctrl-C, closing the iterator)
+    stops the processes in flight and starts no more."""
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
     stopping = threading.Event()
     lock = threading.Lock()
-    live: set[multiprocessing.process.BaseProcess] = set()
+    live: set[subprocess.Popen] = set()
 
     def one(job: Job) -> Job:
         folder = work(job)
+        command = [sys.executable, "-c", GRADING_PROCESS, _job_json(job), str(folder)]
         try:
-            process = spawn.Process(target=_grading_process, args=(job, folder), name=f"grade {job.student}")
             with lock:
                 if stopping.is_set():
                     return job
-                process.start()
+                process = subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL)
                 live.add(process)
-            process.join()
+            returncode = process.wait()
             with lock:
                 live.discard(process)
             if not (folder / RECORD_NAME).exists():
-                _write_record(folder, job, error=f"the grading process ended with exit code {process.exitcode}")
-        except Exception as error:  # no process could start; the batch goes on
-            _write_record(folder, job, error=f"the grading process could not run: {error}")
+                _write_record(folder, job, error=f"the grading process ended with exit code {returncode}")
+        except OSError as error:  # no process could start; the batch goes on
+            _write_record(folder, job, error=f"the grading process could not start: {error}")
         return job
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="batch")
@@ -281,11 +322,11 @@ def run_local(jobs: Sequence[Job], workers: int, work: Callable[[Job], Path]) ->
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _previous(final: Path, fingerprint_: str) -> GradeResult | None:
-    """The grade stored in `final` when it was computed from these very files, else None."""
+def _previous(final: Path, expected: str) -> GradeResult | None:
+    """The grade stored in `final` when its fingerprint is `expected`, else None."""
     try:
         record = json.loads((final / RECORD_NAME).read_text(encoding="utf-8"))
-        if record.get("fingerprint") == fingerprint_ and "result" in record:
+        if record.get("fingerprint") == expected and "result" in record:
             return _result_from(record["result"])
     except (OSError, ValueError, TypeError, KeyError):
         pass
@@ -303,7 +344,9 @@ def _commit(work: Path, final: Path) -> None:
 
 
 def _settle(job: Job, work: Path, final: Path) -> Outcome:
-    """The outcome of a finished job; a grade is moved into `final`, a failure leaves `final` alone."""
+    """The outcome of a finished job. A grade is moved into `final`; when the grader itself failed
+    (grade.json holds an error, or a problem it blames on itself), the outcome is a failure and the
+    job is graded again next run: its files still go to `final` to be looked into, if there are any."""
     try:
         record = json.loads((work / RECORD_NAME).read_text(encoding="utf-8"))
         if "error" in record:
@@ -311,6 +354,10 @@ def _settle(job: Job, work: Path, final: Path) -> Outcome:
         result = _result_from(record["result"])
     except (OSError, ValueError, TypeError, KeyError) as error:
         return Outcome(job.student, "failed", None, f"the grader's record cannot be read: {error}")
+    if result.problem and KIT_BUG in result.problem:
+        _write_record(work, dataclasses.replace(job, fingerprint=""), result=record["result"])
+        _commit(work, final)
+        return Outcome(job.student, "failed", None, result.problem)
     _commit(work, final)
     return Outcome(job.student, "graded", result)
 
@@ -335,6 +382,18 @@ def _write_text(path: Path, text: str) -> None:
     scratch = path.with_name(f".{path.name}.tmp")
     scratch.write_text(text, encoding="utf-8")
     scratch.replace(path)
+
+
+def _run(todo: Sequence[Job], jobs: int, scheduler: str | None, work: Callable[[Job], Path]) -> Iterator[Job]:
+    """Grade `todo` here or on the Dask scheduler at `scheduler`; yield each job as it is done."""
+    if not todo:
+        return
+    if scheduler is None:
+        yield from run_local(todo, jobs, work)
+        return
+    from autograder import distributed  # Dask is an optional extra
+
+    yield from distributed.run_on_cluster(todo, scheduler, work)
 
 
 def grade_batch(
@@ -362,6 +421,8 @@ def grade_batch(
         ManifestError: grading.toml is malformed.
         ValueError: `parts` names an unknown part.
     """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
     manifest = load_manifest(manifest_path)
     unknown = [part_id for part_id in parts if part_id not in manifest.part_ids]
     if unknown:
@@ -379,23 +440,22 @@ def grade_batch(
             todo.append(job)
         else:
             outcomes[job.student] = Outcome(job.student, "unchanged", previous)
-    scratch = out / WORK_NAME
-    shutil.rmtree(scratch, ignore_errors=True)  # what an interrupted run left
+    shutil.rmtree(out / WORK_NAME, ignore_errors=True)  # what an interrupted run left
+    (out / WORK_NAME).mkdir(parents=True, exist_ok=True)
+    # This run's own scratch: what a killed run left running cannot write into it.
+    scratch = Path(tempfile.mkdtemp(prefix="run-", dir=out / WORK_NAME))
 
     def work(job: Job) -> Path:
         return scratch / job.student / "new"
 
-    if scheduler is None:
-        finished = run_local(todo, jobs, work)
-    else:
-        from autograder import distributed  # Dask is an optional extra
-
-        finished = distributed.run_on_cluster(todo, scheduler, work)
-    with closing(finished), _progress(progress, len(every), len(outcomes)) as advance:
-        for job in finished:
-            outcomes[job.student] = _settle(job, work(job), out / job.student)
-            advance(job.student)
-    shutil.rmtree(scratch, ignore_errors=True)
+    finished = _run(todo, jobs, scheduler, work)
+    try:
+        with closing(finished), _progress(progress, len(every), len(outcomes)) as advance:
+            for job in finished:
+                outcomes[job.student] = _settle(job, work(job), out / job.student)
+                advance(job.student)
+    finally:
+        shutil.rmtree(out / WORK_NAME, ignore_errors=True)
     batch = Batch(selected, tuple(outcomes[student] for student in students), ignored, out)
     _write_text(batch.csv, class_csv(batch))
     return batch
@@ -412,26 +472,32 @@ def class_csv(batch: Batch) -> str:
             writer.writerow([outcome.student, *([""] * len(part_ids)), ""])
             continue
         scores = {part.part_id: part.score for part in outcome.result.parts}
-        writer.writerow([outcome.student, *(report.points(scores[i]) for i in part_ids), report.points(outcome.result.score)])
+        row = [report.points(scores[part_id]) for part_id in part_ids]
+        writer.writerow([outcome.student, *row, report.points(outcome.result.score)])
     return buffer.getvalue()
 
 
 def summary_table(batch: Batch) -> Table:
     """Per part: the mean score and how many submissions passed, partly passed, failed, did not start it."""
-    counts = {status: sum(outcome.status == status for outcome in batch.outcomes) for status in OUTCOMES}
-    title = f"{len(batch.outcomes)} submissions: " + ", ".join(f"{n} {status}" for status, n in counts.items())
+    graded, unchanged, failed = (sum(outcome.status == status for outcome in batch.outcomes) for status in OUTCOMES)
+    title = (
+        f"{len(batch.outcomes)} submissions: {graded} graded, {unchanged} unchanged since graded, "
+        f"{failed} failed to grade"
+    )
     results = list(batch.results.values())
-    grid = Table(title=title, show_footer=True)
     mean_total = fmean(result.score for result in results) if results else 0.0
-    idle = sum(all(part.status == "not_started" for part in result.parts) for result in results)
+    idle = sum(not any(part.status in ("passed", "partial", "failed") for part in result.parts) for result in results)
+    grid = Table(title=title, caption=f"{idle} of them started no part", show_footer=True)
     grid.add_column("Part", footer="Total")
-    grid.add_column("Mean", justify="right", footer=f"{report.points(mean_total)} / {report.points(batch.manifest.total_points)}")
-    for status in ("passed", "partial", "failed"):
-        grid.add_column(status.capitalize(), justify="right")
-    grid.add_column("Not started", justify="right", footer=f"{idle} not started at all")
+    most = results[0].max_score if results else batch.manifest.total_points
+    total = f"{report.points(mean_total)} / {report.points(most)}"
+    grid.add_column("Mean", justify="right", footer=total)
+    for status in PART_STATUSES:
+        grid.add_column(status.replace("_", " ").capitalize(), justify="right")
     for index, part in enumerate(batch.manifest.parts):
         scored = [result.parts[index] for result in results]
         mean = fmean(score.score for score in scored) if scored else 0.0
         tally = [str(sum(score.status == status for score in scored)) for status in PART_STATUSES]
-        grid.add_row(f"{part.title} ({part.id})", f"{report.points(mean)} / {report.points(part.points)}", *tally)
+        most = scored[0].max_score if scored else part.points
+        grid.add_row(f"{part.title} ({part.id})", f"{report.points(mean)} / {report.points(most)}", *tally)
     return grid

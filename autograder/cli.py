@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from autograder import api, report
+from autograder import api, batch, gradebook, gradescope, report
 from autograder import build as build_module
 from autograder import release as release_module
+from autograder.diagnosis import export as export_module
 
 
 @click.group()
@@ -97,3 +98,71 @@ def grade_examples(out: Path) -> None:
         if result.problem:
             click.echo(f"{name}: {result.problem}", err=True)
     click.echo(f"wrote results for each example under {out}/")
+
+
+@main.command("grade-batch")
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for each student's results (OUT/<student>/) and the class CSV; re-runs skip unchanged submissions.",
+)
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1), help="Submissions graded at once.")
+@click.option("--scheduler", metavar="ADDRESS", help="Grade on this Dask scheduler instead (needs the cluster extra).")
+@click.option("--gradebook", "gradebook_url", metavar="URL", help="Also write the scores into this nbgrader gradebook.")
+@click.option("--assignment", default=gradebook.ASSIGNMENT, show_default=True, help="The gradebook's assignment.")
+@click.option("--part", "parts", multiple=True, metavar="ID", help="Grade only this part (repeatable).")
+def grade_batch(
+    submissions: Path, out: Path, jobs: int, scheduler: str | None, gradebook_url: str | None, assignment: str,
+    parts: tuple[str, ...],
+) -> None:  # fmt: skip
+    """Grade a class: SUBMISSIONS holds one folder or .zip per student, named by the student id."""
+    try:
+        graded = batch.grade_batch(submissions, out, jobs=jobs, scheduler=scheduler, parts=parts, progress=True)
+        if gradebook_url:
+            gradebook.write(graded.results, gradebook_url, assignment)
+    except (ValueError, OSError, gradebook.GradebookError) as error:  # BatchError, ManifestError are ValueErrors
+        click.echo(f"batch grading failed: {error}", err=True)
+        sys.exit(2)
+    Console().print(batch.summary_table(graded))
+    for student, why in graded.failures.items():
+        click.echo(f"{student}: {why.splitlines()[0]}", err=True)
+    for name in graded.ignored:
+        click.echo(f"ignored {name}: neither a folder nor a .zip", err=True)
+    click.echo(f"wrote each student's results under {out}/ and the class CSV {graded.csv}")
+    if gradebook_url:
+        click.echo(f"wrote {len(graded.results)} students' scores into {gradebook_url}, assignment {assignment}")
+    if any(outcome.status == "failed" for outcome in graded.outcomes):
+        sys.exit(1)
+
+
+@main.command("gradescope")
+@click.option(
+    "--out", default=gradescope.ZIP, show_default=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="The autograder zip to write.",
+)
+def gradescope_zip(out: Path) -> None:
+    """Build Gradescope's autograder zip: setup.sh, run_autograder, the grader, the reference, grading.toml."""
+    click.echo(f"wrote {gradescope.build(out)}")
+
+
+@main.command("catalog-export")
+@click.option("--check", is_flag=True, help="Exit 1 when the file is out of date instead of writing it.")
+def catalog_export(check: bool) -> None:
+    """Write tests/support/known_mistakes.json: the public bugs' names, hints and runs on the public checks."""
+    path = export_module.KNOWN_MISTAKES
+    try:
+        if check:
+            if not path.is_file() or path.read_text(encoding="utf-8") != export_module.render(export_module.generate()):
+                click.echo(f"{path} is out of date; run `python -m autograder catalog-export`", err=True)
+                sys.exit(1)
+            click.echo(f"{path} is in sync with the catalog and the public tests")
+            return
+        content = export_module.export(path)
+    except export_module.ExportError as error:
+        click.echo(f"catalog export failed: {error}", err=True)
+        sys.exit(2)
+    mistakes, checks = len(content["mistakes"]), len(content["runs"])
+    click.echo(f"wrote {path}: {mistakes} public bugs, their runs on {checks} public checks")
+    missed = export_module.uncaught(content)
+    if missed:
+        click.echo(f"public bugs no public check fails (only the grader can name them): {', '.join(missed)}")

@@ -14,8 +14,9 @@ from typing import Any
 
 from autograder.run import KIT_BUG, Ran
 
-STATUSES = ("passed", "failed", "not_started", "error")
-"""A check's status: `error` when student code raised, crashed or timed out, or the check could not run."""
+STATUSES = ("passed", "failed", "not_started", "error", "unavailable")
+"""A check's status: `error` when student code raised, crashed or timed out, or the check could not run;
+`unavailable` when a package its part requires is not installed where the grader runs."""
 METADATA_KEYS = ("part", "check", "weight", "status", "feedback")
 """The keys the hidden tests' conftest attaches to each test's JSON report entry."""
 

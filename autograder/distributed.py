@@ -18,6 +18,8 @@ from pathlib import Path
 from autograder.batch import BatchError, Job, deliver, grade_files
 
 INSTALL = "pip install 'backprop-kit[cluster]'"
+CONNECT_TIMEOUT_S = 30.0
+"""Seconds to wait for the scheduler to answer."""
 
 
 def run_on_cluster(jobs: Sequence[Job], address: str, work: Callable[[Job], Path]) -> Iterator[Job]:
@@ -34,7 +36,7 @@ def run_on_cluster(jobs: Sequence[Job], address: str, work: Callable[[Job], Path
     except ImportError as error:
         raise BatchError(f"grading on a Dask cluster needs Dask: {INSTALL}") from error
     try:
-        client = Client(address)
+        client = Client(address, timeout=CONNECT_TIMEOUT_S)
     except OSError as error:
         raise BatchError(f"cannot reach the Dask scheduler at {address}: {error}") from error
     with client:

@@ -14,11 +14,11 @@ from typing import Any
 
 from rich.table import Table
 
-from autograder.score import GradeResult, PartScore
+from autograder.score import UNAVAILABLE, GradeResult, PartScore
 
 RESULTS_NAME = "results.json"
 FEEDBACK_NAME = "feedback.md"
-STATUS_STYLES = {"passed": "green", "partial": "yellow", "failed": "red", "not_started": "dim"}
+STATUS_STYLES = {"passed": "green", "partial": "yellow", "failed": "red", "not_started": "dim", UNAVAILABLE: "dim"}
 
 
 def points(value: float) -> str:
@@ -40,7 +40,7 @@ def _test(part: PartScore) -> dict[str, Any]:
         "name": f"{part.title} ({part.part_id})",
         "score": round(part.score, 2),
         "max_score": part.max_score,
-        "status": "passed" if part.status == "passed" else "failed",
+        "status": "passed" if part.status in ("passed", UNAVAILABLE) else "failed",  # not graded: nothing failed
         "output": "\n\n".join(part.feedback),
         "visibility": part.visibility,
     }

@@ -3,7 +3,8 @@
 A part scores its points times the weighted fraction of its checks that passed, each check weighing
 what grading.toml's [weights] gives its kind. A part without any check is a bug in the kit and
 raises KitError. When a part fails and parts it depends on fail too, its feedback says to fix those
-first.
+first. A part none of whose checks could run here (a package it requires is missing) is UNAVAILABLE:
+it scores 0 out of 0, so the rest of the grade is unaffected.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from autograder.collect import CheckResult, Collected
 from tests.support.manifest import Manifest, Part
 
 PART_STATUSES = ("passed", "partial", "failed", "not_started")
+UNAVAILABLE = "unavailable"
+"""The status of a part that was not graded here, beside PART_STATUSES: its max_score is 0."""
 
 
 class KitError(ValueError):
@@ -31,7 +34,7 @@ class PartScore:
     score: float
     max_score: float
     status: str
-    """One of PART_STATUSES."""
+    """One of PART_STATUSES, or UNAVAILABLE."""
     feedback: tuple[str, ...]
     """What to tell the student, one paragraph per entry."""
     visibility: str
@@ -92,6 +95,11 @@ def _grade_part(part: Part, checks: list[CheckResult], weights: dict[str, float]
     for check in checks:
         if check.check not in weights:
             raise KitError(f"{check.nodeid}: check kind {check.check!r} is not in [weights]")
+    graded = [check for check in checks if check.status != UNAVAILABLE]
+    if not graded:
+        reasons = tuple(dict.fromkeys(check.feedback for check in checks))
+        return PartScore(part.id, part.title, 0.0, 0.0, UNAVAILABLE, reasons, part.visibility)
+    checks = graded
     total = sum(weights[check.check] for check in checks)
     if total <= 0:
         raise KitError(f"part {part.id!r}: its checks weigh 0 in total")
@@ -143,6 +151,6 @@ def score(collected: Collected, manifest: Manifest) -> GradeResult:
             raise KitError(f"{check.nodeid}: part {check.part!r} is not in the manifest")
         by_part[check.part].append(check)
     graded = [_grade_part(part, by_part[part.id], manifest.weights) for part in manifest.parts]
-    failing = {part.part_id: part for part in graded if part.status != "passed"}
+    failing = {part.part_id: part for part in graded if part.status not in ("passed", UNAVAILABLE)}
     parts = tuple(_with_hint(part, manifest, failing) for part in graded)
     return GradeResult(manifest.name, parts, collected.notes, None, collected.seconds)

@@ -103,6 +103,9 @@ class Bug(_Named):
     hint: str
     """What to look at, for a student whose code has this bug; teaches without giving code away."""
     edits: tuple[Edit | Replace, ...]
+    public: bool = False
+    """Whether the public tests may name it: its name and hint ship with them, and what its code
+    returns in the public checks it fails (tests/support/known_mistakes.json). Its edits never ship."""
 
 
 @dataclass(frozen=True)

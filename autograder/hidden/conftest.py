@@ -10,19 +10,27 @@ Conventions every hidden test follows (a test that breaks them fails to collect)
 - exactly one `check(kind)` marker, `kind` a key of grading.toml's [weights]
   (`@pytest.mark.check("gradient")`);
 - it reaches student code only through the `student` fixture
-  (`out, cache = student.layers.affine_forward(x, w, b)`), and draws inputs from `rng`.
+  (`out, cache = student.layers.affine_forward(x, w, b)`), and draws inputs from `rng`;
+- a part that needs an optional package says so with `requires(module, extra=...)`
+  (`pytest.mark.requires("torch", extra="framework")`): where the module cannot be imported in this
+  trusted process, its checks do not run and read `unavailable`, and the part is not graded.
 
 Each test's entry in pytest-json-report's report gets `{"part", "check", "weight", "status",
 "feedback"}`: status `passed`, `failed` (an assertion: the feedback is its message), `not_started`
-(the student code raised NotImplementedError) or `error` (the student code raised, crashed or timed
-out, or the check could not run); the feedback teaches. What student code prints or warns is never
+(the student code raised NotImplementedError), `unavailable` (a package the part requires is not
+installed where the grader runs) or `error` (the student code raised, crashed or timed out, or the
+check could not run); the feedback teaches. What student code prints or warns is never
 a failure by itself; it is shown, truncated, with the failure it came with.
+
+A check that fails is replayed with each catalogued bug of its part (autograder.diagnosis): its
+feedback names the bugs that behave exactly like the submission there, and its entry lists their
+ids under `diagnosis`. The replays take at most DIAGNOSIS_SHARE of the submission's time limit.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +38,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from autograder.diagnosis.plugin import DiagnosisPlugin, diagnosis_text, seeded_rng
 from autograder.run import KIT_BUG
 from autograder.sandbox import NotStarted, SandboxError, StudentError, StudentProxy, Worker
 from tests.support.manifest import DEFAULT_PATH, Manifest, load_manifest
@@ -40,10 +49,16 @@ GRADED_AS = pytest.StashKey[tuple[str, str]]()
 """(part, check kind) of a hidden test, set when it is collected."""
 FEEDBACK_CHARS = 6_000
 OUTPUT_CHARS = 2_000
+DIAGNOSIS_SHARE = 0.1
+"""The share of the submission's time limit that diagnosing failed checks may take in all."""
 
 
 class OutOfTime(Exception):
     """The submission's time limit was reached before this check started."""
+
+
+class PartUnavailable(Exception):
+    """A package the check's part requires cannot be imported here: the part is not graded."""
 
 
 class RecordingWorker(Worker):
@@ -97,8 +112,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{part.id}: hidden checks of {part.title} ({part.points:g} points)")
     kinds = ", ".join(manifest.weights)
     config.addinivalue_line("markers", f"check(kind): the kind of a hidden check, one of {kinds}")
+    config.addinivalue_line(
+        "markers", "requires(module, extra): the part needs an optional package; without it the part is not graded"
+    )
     limit = config.getoption("--time-limit")
     config.stash[DEADLINE] = None if limit is None else time.monotonic() + limit
+    budget = DIAGNOSIS_SHARE * manifest.limits.submission_timeout_s
+    config.pluginmanager.register(DiagnosisPlugin(budget, _part_of, config.stash[DEADLINE]), "diagnosis")
+
+
+def _part_of(item: pytest.Item) -> str:
+    return item.stash[GRADED_AS][0]
 
 
 def _graded_as(item: pytest.Item, manifest: Manifest) -> tuple[str, str] | str:
@@ -136,7 +160,21 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     return report
 
 
+def _require(module: str, *, extra: str) -> None:
+    """Raise PartUnavailable unless `module` imports in this process (the worker runs the same Python)."""
+    try:
+        importlib.import_module(module)
+    except ImportError as error:
+        raise PartUnavailable(
+            f"Not graded: this part needs the Python package {module!r}, which is not installed where the grader "
+            f"runs ({error}). It counts toward neither your score nor the maximum. Instructors: install the "
+            f"kit's {extra!r} extra (pip install '.[{extra}]')."
+        ) from None
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("requires"):
+        _require(*mark.args, **mark.kwargs)
     worker = item.config.stash.get(WORKER, None)
     if worker is not None:
         worker.printed.clear()
@@ -161,6 +199,8 @@ def _outcome(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, 
         return "failed", str(error)
     if isinstance(error, OutOfTime):
         return "error", str(error)
+    if isinstance(error, PartUnavailable):
+        return "unavailable", str(error)
     if isinstance(error, SandboxError):
         return "error", f"The grader could not run your code: {error}\n{KIT_BUG}"
     if excinfo.errisinstance(pytest.skip.Exception):
@@ -178,6 +218,8 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None])
         return {}
     part, kind = item.stash[GRADED_AS]
     status, feedback = _outcome(call.excinfo)
+    if status != "passed" and diagnosis_text(item):
+        feedback += f"\n{diagnosis_text(item)}"
     worker = item.config.stash.get(WORKER, None)
     printed = list(worker.printed) if worker else []
     if call.excinfo is not None and isinstance(call.excinfo.value, StudentError):
@@ -203,4 +245,4 @@ def student(pytestconfig: pytest.Config) -> Iterator[StudentProxy]:
 @pytest.fixture
 def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     """A generator seeded from the test's id: the same draws on every run, different per test."""
-    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+    return seeded_rng(request.node.nodeid)

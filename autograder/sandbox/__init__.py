@@ -2,7 +2,7 @@
 
 The trusted grader process alone imports the reference; the student's package is imported in the
 worker (`worker_main.py`), started by `launcher.py` in a jail (namespaces, another user) as far as
-the machine allows (`isolation`), and reached through `StudentProxy`/`Worker` (`client.py`). Values
+the machine allows (`isolation.py`), and reached through `StudentProxy`/`Worker` (`client.py`). Values
 cross in the `codec` format, never pickled; objects that cannot cross stay in the worker as
 RemoteObjects.
 """
@@ -17,7 +17,7 @@ from autograder.sandbox.errors import (
     StudentTimeout,
     WorkerCrashed,
 )
-from autograder.sandbox.isolation import Isolation, Protection, isolation
+from autograder.sandbox.isolation import Isolation, Protection, find_isolation
 from autograder.sandbox.options import SandboxOptions
 
 __all__ = [
@@ -38,5 +38,5 @@ __all__ = [
     "StudentTimeout",
     "Worker",
     "WorkerCrashed",
-    "isolation",
+    "find_isolation",
 ]

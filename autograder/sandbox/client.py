@@ -37,7 +37,7 @@ from autograder.sandbox.errors import (
     StudentTimeout,
     WorkerCrashed,
 )
-from autograder.sandbox.isolation import Isolation, isolation
+from autograder.sandbox.isolation import Isolation, find_isolation
 from autograder.sandbox.options import LimitsLike, SandboxOptions
 from autograder.sandbox.process import Closed, Deadline, WorkerProcess, describe_exit
 
@@ -68,9 +68,10 @@ class Worker:
     """A sandboxed worker process running the student's package; starts on first use.
 
     The worker runs on its own copy of the package, isolated as far as this machine allows (see
-    `isolation`). After each answer it checks that the student's code left nothing behind (threads,
-    processes, open files, memory held); if it did, the worker is stopped once the answer is in, so
-    that nothing started in one call can act during another.
+    `find_isolation`). After each answer it checks that the student's code left nothing behind
+    (threads, processes, open files, memory held); if it did, the worker is stopped once the answer
+    is in, so that nothing started in one call can act during another. Use a Worker from one
+    thread that outlives it: Linux ends the worker when the thread that started it ends.
 
     Args:
         package_root: the staged folder that HOLDS the package folder (`<root>/backprop/`); the
@@ -125,7 +126,7 @@ class Worker:
     @property
     def isolation(self) -> Isolation:
         """How this machine isolates the worker (found out on first use, then cached)."""
-        return isolation(self.python, self.options)
+        return find_isolation(self.python, self.options)
 
     def start(self) -> None:
         """Start the worker now (calls start it on demand) and wait until it is ready."""
@@ -305,7 +306,7 @@ class Worker:
             process.kill()
             output = self._output()
             self.close()
-            what = "the import" if phase == "import" else "no answer"
+            what = "the import did not finish" if phase == "import" else "no answer"
             raise StudentTimeout(
                 "Timeout",
                 f"{what} within {self.limits.call_timeout_s:g} s (an infinite loop, or far too slow); "
@@ -359,7 +360,8 @@ class Worker:
         output = self._output()
         if response["unclean"]:
             if kind == "MemoryError":
-                message = f"{message or 'out of memory'} (memory limit {self.limits.memory_mb} MB; the worker will restart)"
+                limit = self.limits.memory_mb
+                message = f"{message or 'out of memory'} (memory limit {limit} MB; the worker will restart)"
             self.close()
         cls = StudentError
         if response["not_implemented"]:

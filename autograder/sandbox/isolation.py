@@ -1,8 +1,9 @@
 """How much isolation this machine allows the worker, found out once per process by trying it.
 
-    found = isolation(python)          # cached per (python, options)
+    found = find_isolation(python)     # cached per (python, options)
     if found.off:
         print(found.summary())         # say once which protections are off, then grade anyway
+    found.pin()                        # subprocesses (the hidden tests' pytest) may not do with less
 
 The candidates, strongest first; the first whose trial run works is used:
 
@@ -30,6 +31,9 @@ from typing import Any
 from autograder.sandbox.errors import SandboxError
 from autograder.sandbox.options import SandboxOptions
 
+PINNED = "BACKPROP_SANDBOX_PROTECTIONS"
+"""Environment variable listing the protections a grader found on (`Isolation.pin`): a process that
+inherits it refuses to start workers with fewer, so a passing failure cannot quietly weaken them."""
 LAUNCHER = Path(__file__).resolve().parent / "launcher.py"
 PACKAGE = Path(__file__).resolve().parents[1]
 """The autograder package (the hidden tests live in it), wherever it is installed."""
@@ -51,8 +55,8 @@ def on_the_way(path):
 def readable(secret):
     try:
         if not os.path.isdir(secret):
-            open(secret, "rb").close()
-            return True
+            with open(secret, "rb") as file:
+                return bool(file.read(1))  # a covered file reads as empty
         return any(not on_the_way(os.path.join(secret, name)) for name in os.listdir(secret))
     except OSError:
         return False
@@ -95,6 +99,10 @@ class Isolation:
     def off(self) -> tuple[Protection, ...]:
         return tuple(protection for protection in self.protections if not protection.on)
 
+    def pin(self) -> None:
+        """Require these protections in the subprocesses this process starts from now on."""
+        os.environ[PINNED] = ",".join(protection.name for protection in self.protections if protection.on)
+
     def summary(self) -> str:
         """One paragraph naming the protections that are off and why; empty when all are on."""
         if not self.off:
@@ -113,15 +121,22 @@ class _Mode:
 _FOUND: dict[tuple[str, SandboxOptions], Isolation] = {}
 
 
-def isolation(python: str | Path = sys.executable, options: SandboxOptions = SandboxOptions()) -> Isolation:
+def find_isolation(python: str | Path = sys.executable, options: SandboxOptions = SandboxOptions()) -> Isolation:
     """The strongest isolation that works here for workers running `python` (tried once, then cached).
 
     Raises:
-        SandboxError: `python` cannot run at all, or has no NumPy.
+        SandboxError: `python` cannot run at all, or has no NumPy; or a protection the grader pinned
+            (see `Isolation.pin`) is off here.
     """
     key = (os.path.abspath(python), options)
     if key not in _FOUND:
-        _FOUND[key] = _find(key[0], options)
+        found = _find(key[0], options)
+        pinned = [name for name in os.environ.get(PINNED, "").split(",") if name]
+        lost = [protection for protection in found.off if protection.name in pinned]
+        if lost:
+            details = "; ".join(f"{protection.name}: {protection.detail}" for protection in lost)
+            raise SandboxError(f"sandbox protections the grader requires are off in this process: {details}")
+        _FOUND[key] = found
     return _FOUND[key]
 
 
@@ -217,8 +232,8 @@ def _trial(mode: _Mode, python: str, exposed: tuple[str, ...], secrets: tuple[st
     found = Isolation(python, mode.jail, mode.user_namespace, mode.user, exposed, secrets, ())
     root = tempfile.mkdtemp(prefix="backprop-probe-") if mode.jail else None
     try:
-        spec = launch_spec(found, options, PROBE_MEMORY_MB, argv=[python, "-I", "-B", "-c", PROBE, json.dumps(secrets), json.dumps(exposed)],
-                           cwd="/", root=root)
+        argv = [python, "-I", "-B", "-c", PROBE, json.dumps(secrets), json.dumps(exposed)]
+        spec = launch_spec(found, options, PROBE_MEMORY_MB, argv=argv, cwd="/", root=root)
         result = subprocess.run(
             launcher_command(spec), capture_output=True, text=True, timeout=options.startup_timeout_s,
             stdin=subprocess.DEVNULL, cwd="/", env={"PATH": PATH}, start_new_session=True,
@@ -268,7 +283,8 @@ def _protections(mode: _Mode, report: dict[str, Any], failures: dict[_Mode, str]
             "CAP_SYS_ADMIN, or allow unprivileged user namespaces"
         )
     if mode.user:
-        user = Protection("user", True, f"the worker runs as uid {mode.user[0]} (gid {mode.user[1]}), not as the grader")
+        uid, gid = mode.user
+        user = Protection("user", True, f"the worker runs as uid {uid} (gid {gid}), not as the grader")
     elif not root:
         within = ", in a user namespace without privileges outside it" if mode.user_namespace else ""
         user = Protection("user", False, f"the grader is not root, so the worker keeps the grader's user{within}")
@@ -284,8 +300,9 @@ def _protections(mode: _Mode, report: dict[str, Any], failures: dict[_Mode, str]
         where = "they are outside its file system" if mode.jail else "file permissions"
         secrets = Protection("secrets", True, f"the worker cannot read the kit (reference, hidden tests): {where}")
     else:
-        fix = f"; or make them unreadable to uid {mode.user[0]}" if mode.user else ""
-        secrets = Protection("secrets", False, f"the worker can read {', '.join(readable)}: {no_jail}{fix}")
+        why = "" if mode.jail else f": {no_jail}"
+        fix = f"; or make them unreadable to uid {mode.user[0]}" if mode.user and not mode.jail else ""
+        secrets = Protection("secrets", False, f"the worker can read {', '.join(readable)}{why}{fix}")
     if mode.jail:
         return (
             user, secrets,
@@ -299,12 +316,15 @@ def _protections(mode: _Mode, report: dict[str, Any], failures: dict[_Mode, str]
             )),
         )  # fmt: skip
     if mode.user:
-        processes = f"the worker sees the machine's processes; those it leaves behind are killed by uid {mode.user[0]}"
+        processes = (
+            "the worker sees the machine's processes and may signal those of its own user; those it leaves "
+            "behind are still killed (the grader adopts them)"
+        )
     else:
         processes = "the worker may signal the grader, and processes it starts in a new session may outlive it"
     return (
         user, secrets,
-        Protection("filesystem", False, f"the worker sees the machine's files and may write where its user may: {no_jail}"),
+        Protection("filesystem", False, f"the worker sees the machine's files, writes where its user may: {no_jail}"),
         Protection("network", False, f"the worker can use the network: {no_jail}"),
         Protection("processes", False, f"{processes}: {no_jail}"),
     )  # fmt: skip

@@ -32,8 +32,7 @@ class SandboxOptions:
     startup_timeout_s: float = 60.0
     """Time allowed for the worker to start (Python and NumPy imports)."""
     user: tuple[int, int] | None = (65534, 65534)
-    """(uid, gid) the worker runs as when the grader runs as root; None keeps root. Without a PID
-    namespace, processes left behind are found by this uid: give it to nothing else."""
+    """(uid, gid) the worker runs as when the grader runs as root; None keeps root."""
     namespaces: bool = True
     """Use Linux namespaces where the system allows: a private file system, no network, a PID
     namespace (as root, or as a normal user where unprivileged user namespaces are allowed)."""

@@ -15,12 +15,14 @@ private tmpfs; without one it uses these files directly (handed to its user when
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
 import select
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,6 +34,9 @@ from autograder.sandbox.options import LimitsLike, SandboxOptions
 HERE = Path(__file__).resolve().parent
 RUNTIME_FILES = ("worker_main.py", "codec.py")
 SWEEP_ROUNDS = 20
+PR_SET_CHILD_SUBREAPER = 36
+_LAUNCHED: set[int] = set()
+"""Process ids of the running workers' launchers started by this process."""
 
 
 class Deadline(Exception):
@@ -74,6 +79,7 @@ class WorkerProcess:
                     stdout=self.capture, stderr=self.capture, pass_fds=(request_read, response_write),
                     start_new_session=True,
                 )  # fmt: skip
+                _LAUNCHED.add(self.popen.pid)
             finally:
                 os.close(request_read)
                 os.close(response_write)
@@ -95,6 +101,7 @@ class WorkerProcess:
         if self.found.jail:
             (self.runtime / "jail").mkdir()
         elif self.found.user:
+            adopt_orphans()
             self.runtime.chmod(0o755)
             for folder, dirnames, filenames in os.walk(self.scratch):
                 for path in [folder, *(os.path.join(folder, name) for name in dirnames + filenames)]:
@@ -124,12 +131,13 @@ class WorkerProcess:
                 send(self.popen.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        if self.found.user and not self.found.jail:
-            kill_user(self.found.user[0])
         try:
             self.popen.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        _LAUNCHED.discard(self.popen.pid)
+        if self.found.user and not self.found.jail:
+            kill_orphans(self.found.user[0])
         for init in inits:  # its exit completes only once every process of its namespace is gone
             _wait_gone(init)
 
@@ -207,46 +215,57 @@ class WorkerProcess:
             return None
 
 
-def _real_uid(pid: str) -> int | None:
-    """The real uid of a live (not zombie) process, None when gone or a zombie."""
+def _status(pid: int) -> tuple[int, bool] | None:
+    """(real uid, is a zombie) of a process; None when it is gone."""
     try:
         with open(f"/proc/{pid}/status") as status:
             fields = dict(line.split(":", 1) for line in status if ":" in line)
-    except (OSError, ValueError):
+        return int(fields["Uid"].split()[0]), fields["State"].strip().startswith("Z")
+    except (OSError, ValueError, KeyError):
         return None
-    if fields.get("State", "").strip().startswith("Z"):
-        return None
-    return int(fields["Uid"].split()[0])
 
 
 def _children(pid: int) -> list[int]:
-    """The child processes of `pid` (where Linux lists them)."""
+    """The child processes of `pid`, of all its threads (where Linux lists them)."""
+    found = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as children:
-            return [int(child) for child in children.read().split()]
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                found += [int(child) for child in children.read().split()]
     except (OSError, ValueError):
-        return []
+        pass
+    return found
 
 
 def _wait_gone(pid: int, timeout: float = 10.0) -> None:
     """Wait until `pid` has exited (gone, or a zombie), for at most `timeout` seconds."""
     deadline = time.monotonic() + timeout
-    while _real_uid(str(pid)) is not None and time.monotonic() < deadline:
+    while (_status(pid) or (0, True))[1] is False and time.monotonic() < deadline:
         time.sleep(0.005)
 
 
-def kill_user(uid: int) -> None:
-    """SIGKILL every process of `uid` (without a PID namespace, what a worker leaves behind)."""
+def adopt_orphans() -> None:
+    """Make this process the parent of its descendants' orphans (Linux), so that what a worker
+    leaves behind without a PID namespace, even in a session of its own, stays findable here."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def kill_orphans(uid: int) -> None:
+    """SIGKILL and reap this process's children of `uid` that no running worker owns: the processes
+    a stopped worker left behind (adopted by `adopt_orphans`). Other graders' are not touched."""
     for _ in range(SWEEP_ROUNDS):
-        pids = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _real_uid(pid) == uid]
-        if not pids:
+        left = [(pid, _status(pid)) for pid in _children(os.getpid()) if pid not in _LAUNCHED]
+        left = [(pid, status[1]) for pid, status in left if status and status[0] == uid]
+        if not left:
             return
-        for pid in pids:
+        for pid, zombie in left:
             try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
+                if not zombie:
+                    os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
                 pass
-        time.sleep(0.01)
 
 
 def describe_exit(status: int | None, memory_mb: int) -> str:

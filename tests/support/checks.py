@@ -6,15 +6,22 @@ this process or behind a proxy in another one. Tolerances come from grading.toml
 when |actual - expected| <= atol + rtol * |expected|, an absolute and a relative part combined
 (the absolute part is what lets an entry whose true value is about 0 pass, such as the gradient
 of a bias that feeds batch normalization).
+
+Every comparison a check makes can be watched (`watch`): the diagnosis of known mistakes records
+them to tell whether two implementations behave alike in one check.
 """
 
+import contextlib
 import functools
-from collections.abc import Callable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
 
 from .manifest import load_manifest
+from .shapes import shape_rule
 
 NUMERIC_STEP = 1e-5
 """The step h of the centered differences (f(x + h) - f(x - h)) / 2h."""
@@ -29,6 +36,43 @@ def tolerance(kind: str) -> tuple[float, float]:
     if kind == "gradient":
         return tolerances.gradient_rtol, tolerances.gradient_atol
     raise ValueError(f"unknown tolerance kind {kind!r}: expected 'value' or 'gradient'")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One comparison a check made: what the code under test gave, and whether it was close."""
+
+    actual: object
+    """The value checked: an output, or sum(v * dx) along a direction in a directional check."""
+    passed: bool
+    expected: object = None
+    """What it was compared with (None for a shape check)."""
+    rtol: float = 0.0
+    atol: float = 0.0
+    shape_only: bool = False
+    """Only the type and the shape were checked (assert_shape)."""
+
+
+_WATCHERS: list[Callable[[Comparison], None]] = []
+
+
+@contextlib.contextmanager
+def watch(watcher: Callable[[Comparison], None]) -> Iterator[None]:
+    """Call `watcher` with every Comparison the checks make inside the block.
+
+    A watcher may raise to stop the check early (the diagnosis does, once a run differs from the
+    one it is compared with).
+    """
+    _WATCHERS.append(watcher)
+    try:
+        yield
+    finally:
+        _WATCHERS.remove(watcher)
+
+
+def _seen(comparison: Comparison) -> None:
+    for watcher in tuple(_WATCHERS):
+        watcher(comparison)
 
 
 def rel_error(x: np.ndarray, y: np.ndarray) -> float:
@@ -51,8 +95,21 @@ def _is_scalar(value: object) -> bool:
     )
 
 
-def _check_type_and_shape(actual: object, expected: np.ndarray, name: str, function: str) -> None:
-    """AssertionError unless `actual` is an array of expected's shape (a number for a scalar)."""
+def _check_type_and_shape(
+    actual: object,
+    expected: np.ndarray,
+    name: str,
+    function: str,
+    *,
+    tolerances: tuple[float, float] | None = None,
+    rule: bool = True,
+) -> None:
+    """AssertionError unless `actual` is an array of expected's shape (a number for a scalar).
+
+    `tolerances`: (rtol, atol) when expected holds the right values (not just the shape), so that
+    a message may say whether actual holds them in another arrangement. `rule`: say what the shape
+    is in terms of the inputs.
+    """
     __tracebackhide__ = True
     wanted = "a number" if expected.ndim == 0 else f"a NumPy array of shape {expected.shape}"
     if actual is None:
@@ -81,12 +138,18 @@ def _check_type_and_shape(actual: object, expected: np.ndarray, name: str, funct
             hint = (
                 " It has the right number of entries: is a reshape or transpose wrong, or missing?"
             )
+            layout = _layout_hint(actual, expected, *tolerances) if tolerances else ""
+            hint += f" Indeed {layout}" if layout else ""
+        described = shape_rule(function, name) if rule else ""
+        hint += f" ({described})" if described else ""
         raise AssertionError(
             f"{function}: {name} has shape {actual.shape}, expected {expected.shape}.{hint}"
         )
 
 
-def _check_dtype(actual: np.ndarray, expected: np.ndarray, name: str, function: str) -> None:
+def _check_dtype(
+    actual: np.ndarray, expected: np.ndarray, name: str, function: str, rtol: float, atol: float
+) -> None:
     __tracebackhide__ = True
     if actual.dtype != expected.dtype:
         hint = ""
@@ -95,17 +158,42 @@ def _check_dtype(actual: np.ndarray, expected: np.ndarray, name: str, function: 
                 " Integer arrays drop fractions: create it as floats, e.g."
                 " np.zeros(shape, dtype=x.dtype)."
             )
+        elif actual.dtype.kind in "biuf" and np.allclose(
+            actual.astype(np.float64), expected.astype(np.float64), rtol=rtol, atol=atol
+        ):
+            hint = (
+                " The values are right: only the dtype is not. An array created without a dtype"
+                " (np.zeros(shape)) is float64; np.zeros_like(x) or dtype=x.dtype keep x's."
+            )
         raise AssertionError(
             f"{function}: {name} has dtype {actual.dtype}, expected {expected.dtype}.{hint}"
         )
 
 
-def _value_hint(actual: np.ndarray, expected: np.ndarray, atol: float) -> str:
-    """A likely cause, when the pattern of the error suggests one."""
+def _value_hint(
+    actual: np.ndarray, expected: np.ndarray, ok: np.ndarray, rtol: float, atol: float
+) -> str:
+    """A likely cause, when the pattern of the error suggests one (what is wrong in kind)."""
     if not np.all(np.isfinite(actual)):
-        return "it holds nan or inf: an overflow (exp of large scores?) or a division by zero."
+        finite = " where every expected value is finite" if np.all(np.isfinite(expected)) else ""
+        return (
+            f"it holds nan or inf{finite}: an overflow (exp of large numbers?) or a division by"
+            " zero. Try your code on inputs whose entries are around 1000."
+        )
     if not np.any(actual) and np.any(expected):
         return "every entry is 0: is the result computed but never stored?"
+    return (
+        _factor_hint(actual, expected, atol)
+        or _layout_hint(actual, expected, rtol, atol)
+        or _border_hint(ok)
+        or _offset_hint(actual, expected, rtol, atol)
+    )
+
+
+def _factor_hint(actual: np.ndarray, expected: np.ndarray, atol: float) -> str:
+    """Every entry off by the same factor."""
+    if expected.ndim == 0:
+        return _scalar_factor_hint(float(actual), float(expected), atol)
     big = np.abs(expected) > 100 * atol
     if big.sum() >= 2:
         ratios = actual[big] / expected[big]
@@ -118,6 +206,78 @@ def _value_hint(actual: np.ndarray, expected: np.ndarray, atol: float) -> str:
                 " (an average over N? a scale such as 1 / p?)."
             )
     return ""
+
+
+def _scalar_factor_hint(actual: float, expected: float, atol: float) -> str:
+    """A number that is a whole multiple (or a whole fraction) of the expected one."""
+    if abs(expected) <= 100 * atol or abs(actual) <= 100 * atol:
+        return ""
+    for ratio, text in ((actual / expected, "{k:d} times"), (expected / actual, "1/{k:d} of")):
+        k = round(ratio)
+        if k >= 2 and abs(ratio - k) <= 1e-6 * k:
+            return (
+                f"it is {text.format(k=k)} the expected value: a sum where a mean is needed (or the"
+                " reverse), or a factor too many?"
+            )
+    if np.isclose(actual, -expected, rtol=1e-6, atol=0):
+        return "it has the wrong sign."
+    return ""
+
+
+def _layout_hint(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
+    """The expected values in another arrangement: axes permuted, or the same values shuffled."""
+    if actual.size != expected.size or actual.size < 2 or actual.dtype.kind not in "biuf":
+        return ""
+    got, want = actual.astype(np.float64), np.asarray(expected, dtype=np.float64)
+    if want.ndim <= 4:
+        for axes in itertools.permutations(range(want.ndim)):
+            moved = want.transpose(axes)
+            if axes != tuple(range(want.ndim)) and moved.shape == got.shape:
+                if np.allclose(got, moved, rtol=rtol, atol=atol):
+                    return (
+                        f"it holds the expected values with the axes in another order (the expected"
+                        f" array transposed by {axes}): a transpose missing, or one too many?"
+                    )
+    if np.allclose(np.sort(got, axis=None), np.sort(want, axis=None), rtol=rtol, atol=atol):
+        return (
+            "it holds the expected values, but in other places: a reshape where a transpose was"
+            " needed first (a reshape keeps the memory order), or axes mixed up?"
+        )
+    return ""
+
+
+def _border_hint(ok: np.ndarray) -> str:
+    """Only entries on the border of images (the last two axes) are off."""
+    if ok.ndim < 3 or min(ok.shape[-2:]) < 3 or ok.all():
+        return ""
+    if ok[..., 1:-1, 1:-1].all():
+        return (
+            "only entries on the border of each image (its first or last rows or columns) are off;"
+            " the inside is right: look at the padding, and at the first and last window positions."
+        )
+    return ""
+
+
+def _offset_hint(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
+    """The error does not change along some axes: a term broadcast along them is wrong."""
+    if expected.ndim == 0:
+        return ""
+    error = actual - expected
+    allowed = atol + rtol * np.abs(expected)
+    axes = [
+        axis
+        for axis in range(error.ndim)
+        if error.shape[axis] >= 2 and np.all(np.abs(error - error.take([0], axis=axis)) <= allowed)
+    ]
+    if not axes:
+        return ""
+    if len(axes) == error.ndim:
+        return "every entry is off by the same amount: a constant term is missing or extra?"
+    listed = ", ".join(map(str, axes))
+    return (
+        f"the error is the same all along axis {listed}: a term that does not depend on that"
+        " index (a bias? a mean?) is missing, extra or wrong."
+    )
 
 
 def assert_close(
@@ -154,11 +314,31 @@ def assert_close(
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
     expected = np.asarray(expected)
-    _check_type_and_shape(actual, expected, name, function)
+    try:
+        _compare(actual, expected, name, function, rtol, atol, against, check_dtype)
+    except AssertionError:
+        _seen(Comparison(actual, False, expected, rtol, atol))
+        raise
+    _seen(Comparison(actual, True, expected, rtol, atol))
+
+
+def _compare(
+    actual: object,
+    expected: np.ndarray,
+    name: str,
+    function: str,
+    rtol: float,
+    atol: float,
+    against: str,
+    check_dtype: bool,
+) -> None:
+    """The body of assert_close, with the tolerances settled."""
+    __tracebackhide__ = True
+    _check_type_and_shape(actual, expected, name, function, tolerances=(rtol, atol))
     if expected.ndim == 0:
         actual = np.asarray(actual, dtype=np.float64)
     elif check_dtype and expected.dtype.kind == "f":
-        _check_dtype(actual, expected, name, function)
+        _check_dtype(actual, expected, name, function, rtol, atol)
     got = np.asarray(actual, dtype=np.float64)
     want = np.asarray(expected, dtype=np.float64)
 
@@ -183,7 +363,7 @@ def assert_close(
         "  (the tolerance combines an absolute and a relative part, so entries whose true value"
         " is about 0 pass with a small absolute error)",
     ]
-    hint = _value_hint(got, want, atol)
+    hint = _value_hint(got, want, ok, rtol, atol)
     if hint:
         lines.append(f"  hint: {hint}")
     raise AssertionError("\n".join(lines))
@@ -196,9 +376,11 @@ def assert_shape(
     added to the message."""
     __tracebackhide__ = True
     try:
-        _check_type_and_shape(actual, np.empty(tuple(shape)), name, function)
+        _check_type_and_shape(actual, np.empty(tuple(shape)), name, function, rule=not hint)
     except AssertionError as error:
+        _seen(Comparison(actual, False, shape_only=True))
         raise AssertionError(f"{error} {hint}".rstrip()) from None
+    _seen(Comparison(actual, True, shape_only=True))
 
 
 def assert_unchanged(before: np.ndarray, after: np.ndarray, *, name: str, function: str) -> None:
@@ -335,7 +517,9 @@ def directional_check(
                 f"{function}: the forward pass returns nan or inf near this input, so {name} "
                 "cannot be checked against it; fix the forward pass first."
             )
-        if abs(analytic - numeric) > atol + rtol * abs(numeric) or not np.isfinite(analytic):
+        close = abs(analytic - numeric) <= atol + rtol * abs(numeric) and np.isfinite(analytic)
+        _seen(Comparison(analytic, bool(close), numeric, rtol, atol))
+        if not close:
             break
     else:
         return

@@ -1,5 +1,5 @@
 """The public tests' pytest plugin: the package under test, part markers, "not started"
-outcomes for stubs, and a per-part summary table.
+outcomes for stubs, the known mistakes a failed check behaves like, and a per-part summary table.
 
 `tests/conftest.py` resolves `--impl`, puts that folder first on sys.path and registers a
 `PartsPlugin`; everything else happens here.
@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from .checks import watch
+from .diagnosis import check_key, describe, known_mistakes
 from .manifest import ROOT, Manifest
 from .table import FAILING, NOT_STARTED, OUTCOMES, PASSED, Row, format_table
+from .traces import Recorder
 
 PACKAGE = "backprop"
 PROVIDED = "provided"
@@ -100,6 +103,21 @@ class PartsPlugin:
             return None
         module = ".".join(path.relative_to(self.package_dir).with_suffix("").parts)
         return f"{module}.{code.co_qualname}"
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        """Trace the check's comparisons; when it fails, name the public mistakes it matches."""
+        recorder = Recorder()
+        with watch(recorder):
+            try:
+                return (yield)
+            except Exception as error:
+                if not isinstance(error, NotImplementedError):
+                    check = check_key(item.path, item.name)
+                    mistakes = known_mistakes(check, recorder.trace(error))
+                    if mistakes:
+                        item.add_report_section("call", "known mistake", describe(mistakes))
+                raise
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):

@@ -13,6 +13,7 @@ AFFINE = (
         "The forward pass flattened each example before the product; the gradient must be handed back "
         "in the shape x came in, whatever its number of dimensions.",
         (layers("    dx = (dout @ w.T).reshape(x.shape)\n", "    dx = dout @ w.T\n"),),
+        public=True,
     ),
     Bug(
         "affine.forward_not_flattened",
@@ -20,6 +21,7 @@ AFFINE = (
         "x may have more than two dimensions: each example is a block of d_1 * ... * d_k numbers that "
         "has to be laid out as one row of length D before it meets w.",
         (layers("    out = x.reshape(x.shape[0], -1) @ w + b\n", "    out = x @ w + b\n"),),
+        public=True,
     ),
     Bug(
         "affine.dw_not_flattened",
@@ -27,12 +29,14 @@ AFFINE = (
         "w met the flattened x in the forward pass, so its gradient pairs dout with that same (N, D) "
         "view of x.",
         (layers("    dw = x.reshape(x.shape[0], -1).T @ dout\n", "    dw = x.T @ dout\n"),),
+        public=True,
     ),
     Bug(
         "affine.bias_missing",
         "the forward pass leaves out the bias",
         "An affine map is a product plus a shift: every output row gets b added.",
         (layers("    out = x.reshape(x.shape[0], -1) @ w + b\n", "    out = x.reshape(x.shape[0], -1) @ w\n"),),
+        public=True,
     ),
     Bug(
         "affine.db_averaged",
@@ -41,6 +45,7 @@ AFFINE = (
         "the contributions add up.",
         (layers("    db = dout.sum(axis=0)\n    ### END SOLUTION\n    return dx, dw, db\n\n\ndef relu_forward",
                 "    db = dout.mean(axis=0)\n    ### END SOLUTION\n    return dx, dw, db\n\n\ndef relu_forward"),),
+        public=True,
     ),
     Bug(
         "affine.db_wrong_axis",
@@ -48,6 +53,7 @@ AFFINE = (
         "db has one entry per output unit (shape (M,)): add up over the axis of the examples.",
         (layers("    db = dout.sum(axis=0)\n    ### END SOLUTION\n    return dx, dw, db\n\n\ndef relu_forward",
                 "    db = dout.sum(axis=1)\n    ### END SOLUTION\n    return dx, dw, db\n\n\ndef relu_forward"),),
+        public=True,
     ),
 )
 
@@ -58,6 +64,7 @@ RELU = (
         "ReLU lets the gradient through only where its input was positive; elsewhere the output did "
         "not depend on the input at all.",
         (layers("    dx = dout * (x > 0)\n", "    dx = dout\n"),),
+        public=True,
     ),
     Bug(
         "relu.backward_masks_by_dout",
@@ -65,18 +72,21 @@ RELU = (
         "Which gradients pass is decided by the forward input (kept in the cache), not by the sign of "
         "the upstream gradient.",
         (layers("    dx = dout * (x > 0)\n", "    dx = dout * (dout > 0)\n"),),
+        public=True,
     ),
     Bug(
         "relu.backward_forgets_dout",
         "the backward pass returns the local derivative (x > 0) without multiplying by dout",
         "The chain rule: the local derivative of ReLU is multiplied by the upstream gradient.",
         (layers("    dx = dout * (x > 0)\n", "    dx = (x > 0).astype(dout.dtype)\n"),),
+        public=True,
     ),
     Bug(
         "relu.forward_in_place",
         "the forward pass zeroes the negative entries of x in place",
         "Writing into x changes the caller's array (and the cache). Build the output as a new array.",
         (layers("    out = np.maximum(0, x)\n", "    x[x < 0] = 0\n    out = x\n"),),
+        public=True,
     ),
     Bug(
         "relu.forward_leaky",
@@ -93,6 +103,7 @@ LOSS = (
         "exp overflows for scores around 1000 and underflows for scores around -1000. Shifting each "
         "row by a constant leaves the probabilities unchanged and keeps the exponentials in range.",
         (layers("    shifted = x - x.max(axis=1, keepdims=True)\n", "    shifted = x\n"),),
+        public=True,
     ),
     Bug(
         "loss.softmax_shift_in_place",
@@ -107,12 +118,14 @@ LOSS = (
         "the softmax loss is summed over the examples instead of averaged",
         "The loss is the average over the N examples, so that it does not grow with the batch size.",
         (layers("    loss = -log_probs[np.arange(n), y].mean()\n", "    loss = -log_probs[np.arange(n), y].sum()\n"),),
+        public=True,
     ),
     Bug(
         "loss.softmax_dx_not_averaged",
         "the softmax gradient is not divided by N",
         "The loss averages over the examples, so its gradient carries the same 1/N.",
         (layers("    dx[np.arange(n), y] -= 1\n    dx /= n\n", "    dx[np.arange(n), y] -= 1\n"),),
+        public=True,
     ),
     Bug(
         "loss.softmax_dx_no_onehot",
@@ -120,6 +133,7 @@ LOSS = (
         "The derivative of -log p_y with respect to the scores is the probabilities minus the one-hot "
         "vector of the correct class.",
         (layers("    dx[np.arange(n), y] -= 1\n", ""),),
+        public=True,
     ),
     Bug(
         "loss.svm_counts_correct_class",
@@ -127,6 +141,7 @@ LOSS = (
         "The hinge sum runs over the wrong classes only (j != y_n); the correct class compared with "
         "itself would add the margin 1 to every example.",
         (layers("    margins[rows, y] = 0\n", ""),),
+        public=True,
     ),
     Bug(
         "loss.svm_no_margin",
@@ -134,6 +149,7 @@ LOSS = (
         "A wrong class costs something as soon as its score comes within 1 of the correct class's score.",
         (layers("    margins = np.maximum(0, x - x[rows, y][:, None] + 1)\n",
                 "    margins = np.maximum(0, x - x[rows, y][:, None])\n"),),
+        public=True,
     ),
     Bug(
         "loss.svm_correct_class_grad_minus_one",
@@ -152,6 +168,7 @@ DROPOUT = (
         "each scaled by 1/p.",
         (layers("        mask = (np.random.rand(*x.shape) < p) / p\n",
                 "        mask = (np.random.rand(*x.shape) < 1 - p) / (1 - p)\n"),),
+        public=True,
     ),
     Bug(
         "dropout.not_inverted",
@@ -160,6 +177,7 @@ DROPOUT = (
         "is unchanged and test time needs no rescaling.",
         (layers("        mask = (np.random.rand(*x.shape) < p) / p\n",
                 "        mask = np.random.rand(*x.shape) < p\n"),),
+        public=True,
     ),
     Bug(
         "dropout.scales_at_test",
@@ -167,12 +185,14 @@ DROPOUT = (
         "With inverted dropout, all the scaling happens at train time: test mode is the identity.",
         (layers('    elif mode == "test":\n        ### BEGIN SOLUTION\n        out = x\n',
                 '    elif mode == "test":\n        ### BEGIN SOLUTION\n        out = x * p\n'),),
+        public=True,
     ),
     Bug(
         "dropout.backward_unscaled",
         "the backward pass uses the 0/1 mask without the 1/p scaling",
         "The forward pass multiplied x by mask / p; the gradient goes back through the same factor.",
         (layers("        dx = dout * mask\n", "        dx = dout * (mask > 0)\n"),),
+        public=True,
     ),
     Bug(
         "dropout.backward_new_mask",

@@ -25,12 +25,14 @@ CONV = (
         "pad zeros are added on each side of the height and width before sliding the filters; the "
         "output size formula already counts them.",
         (layers(CONV_PAD, CONV_PAD.replace("np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))", "x")),),
+        public=True,
     ),
     Bug(
         "conv.stride_ignored",
         "the forward pass moves the receptive field one pixel at a time whatever the stride",
         "Output position (i, j) looks at the field whose top-left corner is stride times further along.",
         (layers(CONV_FIELD, CONV_FIELD.replace("i * stride, j * stride", "i, j")),),
+        public=True,
     ),
     Bug(
         "conv.output_size_single_pad",
@@ -45,6 +47,7 @@ CONV = (
         "Each filter f adds its bias b[f] to every one of its outputs.",
         (layers("            out[:, :, i, j] = field.reshape(n, -1) @ w_rows.T + b\n",
                 "            out[:, :, i, j] = field.reshape(n, -1) @ w_rows.T\n"),),
+        public=True,
     ),
     Bug(
         "conv.filter_flipped",
@@ -52,6 +55,7 @@ CONV = (
         "As in CS231n, the layer computes a cross-correlation: w[f, c, k, l] meets the input at offset "
         "(k, l) of the field, with no flipping.",
         (layers(CONV_PAD, CONV_PAD.replace("w_rows = w.reshape(", "w_rows = w[:, :, ::-1, ::-1].reshape(")),),
+        public=True,
     ),
     Bug(
         "conv.square_filter_assumed",
@@ -69,6 +73,7 @@ CONV = (
         "counts from the start.",
         (layers("    dx = dx_pad[:, :, pad : pad + height, pad : pad + width]\n",
                 "    dx = dx_pad[:, :, pad:-pad, pad:-pad]\n"),),
+        public=True,
     ),
     Bug(
         "conv.dx_keeps_padding",
@@ -76,6 +81,7 @@ CONV = (
         "The gradient accumulated on the padded input has to be cropped back to x's shape: the padding "
         "zeros are not inputs.",
         (layers("    dx = dx_pad[:, :, pad : pad + height, pad : pad + width]\n", "    dx = dx_pad\n"),),
+        public=True,
     ),
     Bug(
         "conv.db_averaged_over_batch",
@@ -96,6 +102,7 @@ CONV = (
         "contributions of all positions: accumulate.",
         (layers("            dw_rows += grad.T @ x_pad[:, :, rows, cols].reshape(n, -1)\n",
                 "            dw_rows = grad.T @ x_pad[:, :, rows, cols].reshape(n, -1)\n"),),
+        public=True,
     ),
     Bug(
         "conv.dx_not_accumulated",
@@ -104,6 +111,7 @@ CONV = (
         "that feeds several outputs collects a gradient from each of them.",
         (layers("            dx_pad[:, :, rows, cols] += (grad @ w_rows).reshape(field_shape)\n",
                 "            dx_pad[:, :, rows, cols] = (grad @ w_rows).reshape(field_shape)\n"),),
+        public=True,
     ),
 )
 
@@ -123,6 +131,7 @@ POOL = (
         "The window of output (i, j) starts stride rows and columns further along; the stride may be "
         "smaller (overlapping windows) or larger than the window.",
         (layers(POOL_WINDOW, POOL_WINDOW.replace("i * stride, j * stride", "i * pool_height, j * pool_width")),),
+        public=True,
     ),
     Bug(
         "pool.output_size_from_pool",
@@ -145,6 +154,7 @@ POOL = (
         "Max pooling keeps the largest value of each window.",
         (layers("            out[:, :, i, j] = window.max(axis=(2, 3))\n",
                 "            out[:, :, i, j] = window.mean(axis=(2, 3))\n"),),
+        public=True,
     ),
     Bug(
         "pool.gradient_to_whole_window",
@@ -153,6 +163,7 @@ POOL = (
         "that window.",
         (layers("            routed = is_max * dout[:, :, i, j][:, :, None]\n",
                 "            routed = np.ones_like(window) * dout[:, :, i, j][:, :, None]\n"),),
+        public=True,
     ),
     Bug(
         "pool.max_over_everything",
@@ -168,6 +179,7 @@ POOL = (
         "gradient of each of them.",
         (layers("            dx[:, :, rows, cols] += routed.reshape(n, channels, pool_height, pool_width)\n",
                 "            dx[:, :, rows, cols] = routed.reshape(n, channels, pool_height, pool_width)\n"),),
+        public=True,
     ),
 )
 

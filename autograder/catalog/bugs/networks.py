@@ -28,6 +28,7 @@ TWO_LAYER_NET = (
         "The penalty is 0.5 * reg * sum(W^2), whose gradient is reg * W: the loss and its gradient must "
         "agree.",
         (fc_net(TWO_LAYER_REG, TWO_LAYER_REG.replace("0.5 * self.reg", "self.reg")),),
+        public=True,
     ),
     Bug(
         "two_layer_net.reg_missing_from_grads",
@@ -53,6 +54,7 @@ TWO_LAYER_NET = (
             fc_net('        _, grads["W1"], grads["b1"] = affine_relu_backward(dhidden, hidden_cache)\n',
                    '        _, grads["W1"], grads["b1"] = affine_backward(dhidden, hidden_cache)\n'),
         ),
+        public=True,
     ),
     Bug(
         "two_layer_net.random_biases",
@@ -79,6 +81,7 @@ FC_NET = (
             fc_net(FC_SCORES, FC_SCORES.replace("affine_forward", "affine_relu_forward")),
             fc_net(FC_SCORES_BACK, FC_SCORES_BACK.replace("affine_backward", "affine_relu_backward")),
         ),
+        public=True,
     ),
     Bug(
         "fc_net.norm_params_on_last_layer",
@@ -99,6 +102,7 @@ FC_NET = (
         "The penalty is 0.5 * reg * sum(W^2), whose gradient is reg * W: the loss and its gradient must "
         "agree.",
         (fc_net(FC_REG, FC_REG.replace("0.5 * self.reg", "self.reg")),),
+        public=True,
     ),
     Bug(
         "fc_net.dropout_in_test_mode",
@@ -182,6 +186,7 @@ CNN = (
         "agree.",
         (cnn("            loss += 0.5 * self.reg * np.sum(weights * weights)\n",
              "            loss += self.reg * np.sum(weights * weights)\n"),),
+        public=True,
     ),
     Bug(
         "cnn.no_hidden_relu",
@@ -194,6 +199,7 @@ CNN = (
             cnn('        dpooled, grads["W2"], grads["b2"] = affine_relu_backward(dhidden, hidden_cache)\n',
                 '        dpooled, grads["W2"], grads["b2"] = affine_backward(dhidden, hidden_cache)\n'),
         ),
+        public=True,
     ),
     Bug(
         "cnn.filters_channels_last",

@@ -31,12 +31,14 @@ BATCHNORM = (
         "divide by N.",
         (layers("        sample_var = (x_centered**2).mean(axis=0)\n",
                 "        sample_var = (x_centered**2).sum(axis=0) / (x.shape[0] - 1)\n"),),
+        public=True,
     ),
     Bug(
         "batchnorm.eps_outside_sqrt",
         "eps is added to the standard deviation instead of the variance",
         "The normalizer is sqrt(var + eps): eps goes under the square root.",
         (layers("        std = np.sqrt(sample_var + eps)\n", "        std = np.sqrt(sample_var) + eps\n"),),
+        public=True,
     ),
     Bug(
         "batchnorm.stats_over_features",
@@ -44,6 +46,7 @@ BATCHNORM = (
         "Batch normalization normalizes each feature (column) with statistics over the N examples of "
         "the batch; per-example statistics are layer normalization.",
         (layers(BN_STATS, BN_STATS.replace("axis=0)", "axis=1, keepdims=True)")),),
+        public=True,
     ),
     Bug(
         "batchnorm.momentum_swapped",
@@ -53,6 +56,7 @@ BATCHNORM = (
         (layers(BN_RUNNING,
                 "        running_mean = (1 - momentum) * running_mean + momentum * sample_mean\n"
                 "        running_var = (1 - momentum) * running_var + momentum * sample_var\n"),),
+        public=True,
     ),
     Bug(
         "batchnorm.running_stats_overwritten",
@@ -77,6 +81,7 @@ BATCHNORM = (
         "At test time, the running averages gathered during training stand in for the batch statistics: "
         "a prediction must not depend on the other examples of its batch.",
         (layers(BN_TEST, "        out = gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + beta\n"),),
+        public=True,
     ),
     Bug(
         "batchnorm.test_forgets_scale_and_shift",
@@ -91,6 +96,7 @@ BATCHNORM = (
         "Every x[n] also moves the batch mean, which every output depends on: the mean's branch of the "
         "graph sends gradient back to x too.",
         (layers("    dx = dx_centered - dx_centered.mean(axis=0)\n", "    dx = dx_centered\n"),),
+        public=True,
     ),
     Bug(
         "batchnorm.backward_no_variance_path",
@@ -110,6 +116,7 @@ BATCHNORM = (
         "dgamma sums dout alone, like dbeta",
         "gamma multiplies the normalized input, so each dout is weighed by its x_hat before summing.",
         (layers(BN_PARAM_GRADS, BN_PARAM_GRADS.replace("(dout * x_hat).sum(axis=0)", "dout.sum(axis=0)")),),
+        public=True,
     ),
     Bug(
         "batchnorm.alt_missing_x_hat_term",
@@ -143,6 +150,7 @@ LAYERNORM = (
         "the statistics are taken over the batch (axis 0), as in batch normalization",
         "Layer normalization normalizes each example (row) with the mean and variance of its own D features.",
         (layers(LN_STATS, LN_STATS.replace("axis=1", "axis=0")),),
+        public=True,
     ),
     Bug(
         "layernorm.no_keepdims",
@@ -150,6 +158,7 @@ LAYERNORM = (
         "A statistic per example has shape (N,); to subtract it from an (N, D) array it must line up "
         "with the rows, as an (N, 1) column.",
         (layers(LN_STATS, LN_STATS.replace("axis=1, keepdims=True", "axis=1")),),
+        public=True,
     ),
     Bug(
         "layernorm.backward_sums_over_batch",
@@ -163,6 +172,7 @@ LAYERNORM = (
         "gamma and beta have one entry per feature (shape (D,)) and are shared by the N examples: their "
         "gradients add up over the examples.",
         (layers(LN_PARAM_GRADS, LN_PARAM_GRADS.replace("axis=0", "axis=1")),),
+        public=True,
     ),
     Bug(
         "layernorm.backward_counts_examples",
@@ -180,6 +190,7 @@ SPATIAL_BATCHNORM = (
         "channel axis has to become the last axis before flattening.",
         (layers("    x_rows = x.transpose(0, 2, 3, 1).reshape(-1, channels)\n",
                 "    x_rows = x.reshape(-1, channels)\n"),),
+        public=True,
     ),
     Bug(
         "spatial_batchnorm.output_not_transposed_back",
@@ -188,6 +199,7 @@ SPATIAL_BATCHNORM = (
         "shape and then move the channels back to axis 1.",
         (layers("    out = out_rows.reshape(n, height, width, channels).transpose(0, 3, 1, 2)\n",
                 "    out = out_rows.reshape(n, channels, height, width)\n"),),
+        public=True,
     ),
     Bug(
         "spatial_batchnorm.backward_without_transpose",
@@ -228,6 +240,7 @@ SPATIAL_GROUPNORM = (
         "dgamma and dbeta come back with shape (C,) instead of (1, C, 1, 1)",
         "Here gamma and beta have shape (1, C, 1, 1); each gradient has the shape of its parameter.",
         (layers(GN_PARAM_GRADS, GN_PARAM_GRADS.replace(", keepdims=True", "")),),
+        public=True,
     ),
     Bug(
         "spatial_groupnorm.stats_across_groups",
@@ -235,6 +248,7 @@ SPATIAL_GROUPNORM = (
         "Each example's group of C / G channels gets its own mean and variance, over that group's "
         "C / G * H * W values.",
         (layers(GN_STATS, GN_STATS.replace("axis=2", "axis=1")),),
+        public=True,
     ),
     Bug(
         "spatial_groupnorm.backward_counts_whole_example",

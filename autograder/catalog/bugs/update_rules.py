@@ -36,6 +36,7 @@ BUGS = (
         "the velocity adds the raw gradient, without the learning rate",
         "The learning rate scales the gradient's contribution to the velocity.",
         (optim(MOMENTUM, '    v = config["momentum"] * v - dw\n    next_w = w + v\n'),),
+        public=True,
     ),
     Bug(
         "optim.momentum_velocity_lost",
@@ -51,6 +52,7 @@ BUGS = (
         "The cache is a moving average of squared gradients; the step divides by its root (an RMS), so "
         "that the step keeps the units of the gradient.",
         (optim(RMSPROP, RMSPROP.replace('np.sqrt(config["cache"])', 'config["cache"]')),),
+        public=True,
     ),
     Bug(
         "optim.rmsprop_decay_swapped",
@@ -73,6 +75,7 @@ BUGS = (
         "t counts the steps including the current one: increment it first, so the first step corrects "
         "with t = 1.",
         (optim(ADAM_T, ""), optim(ADAM_STEP, ADAM_T + ADAM_STEP)),
+        public=True,
     ),
     Bug(
         "optim.adam_t_not_stored",
@@ -89,12 +92,14 @@ BUGS = (
         "m and v start at 0, so early on they underestimate the moments; dividing by 1 - beta^t "
         "corrects that.",
         (optim(ADAM_CORRECTION, '    m_hat = config["m"]\n    v_hat = config["v"]\n'),),
+        public=True,
     ),
     Bug(
         "optim.adam_v_not_squared",
         "Adam's second moment averages the gradient instead of its square",
         "v tracks the mean of dw squared (elementwise); its root scales the step.",
         (optim(ADAM_MOMENTS, ADAM_MOMENTS.replace("dw**2", "dw")),),
+        public=True,
     ),
     Bug(
         "optim.adam_stores_corrected_moments",

@@ -2,22 +2,38 @@
 
 A test that relies on a protection says so with `needs("processes", ...)`: where the protection is
 off it is skipped, never run unprotected (some attacks, such as kill(-1), would hit the machine).
+The protections found are pinned for the session: a grader subprocess (the end-to-end tests') that
+could not provide them refuses to run the hostile code instead.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import SandboxOptions, Worker, isolation
+from autograder.sandbox import SandboxOptions, Worker, find_isolation
+from autograder.sandbox.isolation import PINNED
 from autograder.tests.sandbox.conftest import LIMITS, make_package
+
+
+@pytest.fixture(autouse=True, scope="session")
+def pinned() -> Iterator[None]:
+    """The protections found here, required of every grader subprocess during these tests."""
+    before = os.environ.get(PINNED)
+    find_isolation().pin()
+    yield
+    if before is None:
+        os.environ.pop(PINNED, None)
+    else:
+        os.environ[PINNED] = before
 
 
 def needs(*names: str) -> pytest.MarkDecorator:
     """Skip unless these protections are on here (naming the ones that are off and why)."""
-    off = [protection for protection in isolation().off if protection.name in names]
+    off = [protection for protection in find_isolation().off if protection.name in names]
     reason = "; ".join(f"protection off: {protection.name} ({protection.detail})" for protection in off)
     return pytest.mark.skipif(bool(off), reason=reason)
 

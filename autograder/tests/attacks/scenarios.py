@@ -43,6 +43,8 @@ class Scenario:
     """Parts that must keep their full score (the others must lose points)."""
     needs: tuple[str, ...] = ()
     """Protections the scenario relies on (it is skipped where they are off)."""
+    gap: str = ""
+    """Why the grader does not yet contain this attack (the end-to-end test expects it to fail)."""
 
 
 SCENARIOS = (
@@ -55,7 +57,6 @@ SCENARIOS = (
     """, needs=("processes",)),
     Scenario("sleeps at import", "never finishing", "time.sleep(100_000)", at_import=True, full=("optim",)),
     Scenario("os._exit(0) at import", "leaving", "os._exit(0)", at_import=True, full=("optim",)),
-    Scenario("sys.exit at import", "leaving", "sys.exit(1)", at_import=True, full=("optim",)),
     Scenario("os._exit in a call", "leaving", "os._exit(3)", function="affine_backward"),
     Scenario("KeyboardInterrupt in a call", "leaving", "raise KeyboardInterrupt"),
     Scenario("memory bomb", "exhausting", "bytearray(64 << 30)", function="affine_backward"),
@@ -72,10 +73,10 @@ SCENARIOS = (
         threading.Thread(target=lambda: (time.sleep(0.2), os._exit(9))).start()
     """, function="affine_backward", full=("affine", "relu", "optim")),
     Scenario("1 GB of output", "exhausting", """
-        line = "flood " * 170 + "\\n"
-        for _ in range(1_000_000):
+        line = "flood " * 10_000 + "\\n"
+        for _ in range(20_000):
             sys.stdout.write(line)
-    """),
+    """, function="affine_backward"),
     Scenario("kills its parent, everyone, then its process group", "attacking the grader", """
         for target in (os.getppid(), -1):
             try:
@@ -83,7 +84,7 @@ SCENARIOS = (
             except OSError:
                 pass
         os.killpg(0, signal.SIGKILL)
-    """, needs=("processes",)),
+    """, function="affine_backward", needs=("processes",)),
     Scenario("fake results printed and written everywhere, then the right answer", "attacking the grader", """
         fake = json.dumps({"score": 1000, "tests": [], "output": "FAKE"})
         print(fake)
@@ -95,6 +96,13 @@ SCENARIOS = (
             except OSError:
                 pass
     """, full=("affine", "relu", "optim"), needs=("filesystem",)),
+    Scenario("patches NumPy for the parts graded after it, then the right answer", "attacking the grader", """
+        np.maximum = lambda a, b, *rest, **options: np.zeros_like(b)  # relu's forward
+        np.sqrt = lambda a, *rest, **options: a * 0 + 1e9  # RMSProp and Adam
+    """, full=("affine", "relu", "optim"), gap=(
+        "the hidden tests share one worker between parts: autograder/hidden/conftest.py should stop the worker "
+        "when the part changes"
+    )),
     Scenario("copies the reference from disk", "cheating", """
         namespace = {}
         exec(open(REFERENCE_LAYERS).read(), namespace)

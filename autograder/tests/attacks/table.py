@@ -12,15 +12,25 @@ import time
 from pathlib import Path
 
 from autograder import api
-from autograder.sandbox import isolation
+from autograder.report import points
+from autograder.sandbox import find_isolation
 from autograder.score import GradeResult
-from autograder.tests.attacks.scenarios import CALL_TIMEOUT_S, PARTS, SCENARIOS, Scenario, write_manifest, write_submission
+from autograder.tests.attacks.scenarios import (
+    CALL_TIMEOUT_S,
+    PARTS,
+    SCENARIOS,
+    Scenario,
+    write_manifest,
+    write_submission,
+)
 
 WHAT_CHARS = 110
 
 
 def _what_happened(result: GradeResult, scenario: Scenario) -> str:
     """The first line of feedback of the first part that lost points, or 'contained'."""
+    if result.problem:
+        return f"grading failed: {result.problem.splitlines()[0]}"
     for part in result.parts:
         if part.score < part.max_score and len(part.feedback) > 1:
             detail = part.feedback[1].splitlines()
@@ -30,7 +40,7 @@ def _what_happened(result: GradeResult, scenario: Scenario) -> str:
 
 
 def _row(scenario: Scenario, folder: Path, manifest: Path) -> str:
-    off = [protection.name for protection in isolation().off if protection.name in scenario.needs]
+    off = [protection.name for protection in find_isolation().off if protection.name in scenario.needs]
     where = "import" if scenario.at_import else scenario.function
     if off:
         return f"| {scenario.threat} | {scenario.name} | {where} | skipped: {', '.join(off)} off | | |"
@@ -38,13 +48,15 @@ def _row(scenario: Scenario, folder: Path, manifest: Path) -> str:
     start = time.monotonic()
     result = api.grade(write_submission(scenario, folder / "submission", out), out, manifest, PARTS)
     seconds = time.monotonic() - start
-    scores = ", ".join(f"{part.part_id} {part.score:g}/{part.max_score:g}" for part in result.parts)
-    return f"| {scenario.threat} | {scenario.name} | {where} | {scores} | {_what_happened(result, scenario)} | {seconds:.1f} |"
+    scores = ", ".join(f"{part.part_id} {points(part.score)}/{points(part.max_score)}" for part in result.parts)
+    what = _what_happened(result, scenario)
+    return f"| {scenario.threat} | {scenario.name} | {where} | {scores} | {what} | {seconds:.1f} |"
 
 
 def main() -> None:
-    summary = isolation().summary()
-    print(summary or "Every sandbox protection is on.")
+    found = find_isolation()
+    found.pin()
+    print(found.summary() or "Every sandbox protection is on.")
     print(f"\nParts graded: {', '.join(PARTS)}; call timeout {CALL_TIMEOUT_S:g} s.\n")
     print("| threat | attack | where | scores | what happened | grading (s) |")
     print("|---|---|---|---|---|---|")

@@ -6,6 +6,7 @@ behind (threads, processes, open files, memory held) ends that worker before the
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 
@@ -85,8 +86,8 @@ HOGS = """
             open(os.path.join(folder, str(index)), "w").close()
 
     def flood(megabytes, stream):
-        line = "x" * 1023 + "\\n"
-        for _ in range(megabytes * 1024):
+        line = "x" * 65535 + "\\n"
+        for _ in range(megabytes * 16):
             if stream == "stdout":
                 sys.stdout.write(line)
             else:
@@ -94,8 +95,8 @@ HOGS = """
         return 1
 
     def flood_ignoring_errors(megabytes):
-        line = b"y" * 1023 + b"\\n"
-        for _ in range(megabytes * 1024):
+        line = b"y" * 65535 + b"\\n"
+        for _ in range(megabytes * 16):
             try:
                 os.write(1, line)
             except OSError:
@@ -160,9 +161,9 @@ def test_running_out_of_file_descriptors_stops_at_the_limit_and_leaked_ones_end_
 
 
 @needs("filesystem")
-def test_filling_the_disk_stops_at_the_private_file_system_and_leaves_the_machines_disk_alone(worker):
+def test_filling_the_disk_stops_at_the_private_file_system_and_leaves_the_machines_disk_alone(hostile):
     name = f"/tmp/backprop-attack-{secrets.token_hex(4)}"
-    layers = StudentProxy(worker).layers
+    layers = StudentProxy(hostile(HOGS, limits=dataclasses.replace(LIMITS, call_timeout_s=20.0))).layers
     with pytest.raises(StudentError) as caught:
         layers.fill_disk(name, 200)
     assert caught.value.kind == "OSError" and "No space left" in caught.value.message
@@ -189,7 +190,7 @@ def test_an_output_flood_stops_at_the_file_size_limit_and_only_its_ends_are_kept
 
 def test_an_output_flood_that_ignores_errors_fills_nothing_beyond_the_limit(worker):
     layers = StudentProxy(worker).layers
-    assert layers.flood_ignoring_errors(128) == 1
+    assert layers.flood_ignoring_errors(1024) == 1
     capture = worker._process.capture_path
     assert capture.stat().st_size <= worker.options.fsize_mb << 20
     assert len(worker.last.output) < 5000

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from autograder.sandbox import StudentError, StudentProxy, StudentTimeout
 from autograder.tests.attacks.conftest import needs
-from autograder.tests.sandbox.conftest import processes_in
+from autograder.tests.sandbox.conftest import LIMITS, processes_in
 
 LOOPS = """
     import os, signal, subprocess, time
@@ -66,7 +68,7 @@ def test_ignoring_sigterm_and_sigalrm_does_not_help_and_children_in_their_own_se
 
 
 def test_a_function_that_keeps_hanging_is_not_called_again(hostile):
-    worker = hostile(LOOPS)
+    worker = hostile(LOOPS, limits=dataclasses.replace(LIMITS, call_timeout_s=1.0))
     layers = StudentProxy(worker).layers
     for _ in range(worker.options.timeouts_per_target):
         with pytest.raises(StudentTimeout):

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import SandboxOptions, StudentProxy, Worker, isolation
+from autograder.sandbox import SandboxError, SandboxOptions, StudentProxy, Worker, find_isolation
+from autograder.sandbox.isolation import PINNED
 from autograder.tests.sandbox.conftest import LIMITS, make_package
 from tests.support.manifest import ROOT
 
 PRIVATE_UID = 64_123
-"""A uid no one else uses, for the fallback that cleans up by uid (never `nobody` here: other
-graders may be running as nobody on this machine)."""
+"""A uid no one else uses (not `nobody`: other graders may be running as nobody here)."""
 PROBE = """
     import os, subprocess
 
@@ -36,19 +36,25 @@ PROBE = """
 
 
 def test_the_isolation_is_found_once_per_process():
-    assert isolation() is isolation()
+    assert find_isolation() is find_isolation()
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not sys.platform.startswith("linux"), reason="needs root on Linux")
 def test_as_root_on_linux_every_protection_is_on():
-    found = isolation()
+    found = find_isolation()
     assert found.jail and found.user == SandboxOptions().user and not found.user_namespace
     assert found.off == () and found.summary() == ""
 
 
-def test_without_namespaces_grading_goes_on_and_says_what_is_off(tmp_path):
+@pytest.fixture
+def unpinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Allow weaker protections than this machine's (the attack suite pins them: see conftest.py)."""
+    monkeypatch.delenv(PINNED, raising=False)
+
+
+def test_without_namespaces_grading_goes_on_and_says_what_is_off(unpinned, tmp_path):
     options = SandboxOptions(namespaces=False)
-    found = isolation(options=options)
+    found = find_isolation(options=options)
     off = {protection.name for protection in found.off}
     assert {"secrets", "filesystem", "network", "processes"} <= off
     assert "namespaces are turned off" in found.summary() and str(ROOT) in found.summary()
@@ -82,30 +88,32 @@ def public_python() -> Iterator[str]:
     shutil.rmtree(folder)
 
 
-def test_as_root_without_namespaces_the_worker_still_runs_as_another_user_and_is_cleaned_up(public_python, tmp_path):
+def test_as_root_without_namespaces_the_worker_still_runs_as_another_user_and_is_cleaned_up(unpinned, public_python,
+                                                                                           tmp_path):
     options = SandboxOptions(namespaces=False, user=(PRIVATE_UID, PRIVATE_UID))
-    found = isolation(public_python, options)
+    found = find_isolation(public_python, options)
     assert found.user == (PRIVATE_UID, PRIVATE_UID) and not found.jail
-    assert "killed by uid" in found.summary()
+    assert "the grader adopts them" in found.summary()
     with Worker(make_package(tmp_path, {"layers.py": PROBE}), LIMITS, python=public_python, options=options) as worker:
         report = StudentProxy(worker).layers.report()
         assert report["uid"] == PRIVATE_UID and report["wrote"] == 1
         assert "process(es) running" in worker.last.restarted
-    assert not Path(f"/proc/{report['child']}").exists() or "State:\tZ" in Path(f"/proc/{report['child']}/status").read_text()
+    assert not Path(f"/proc/{report['child']}").exists()  # killed and reaped, though in a session of its own
 
 
-def test_a_grader_that_is_not_root_gets_a_jail_in_a_user_namespace(public_python):
+def test_a_grader_that_is_not_root_gets_a_jail_in_a_user_namespace(unpinned, public_python):
     grader = textwrap.dedent(f"""
         import json, sys, tempfile
         from pathlib import Path
         sys.path.insert(0, {str(ROOT)!r})
-        from autograder.sandbox import StudentProxy, Worker, isolation
+        from autograder.sandbox import StudentProxy, Worker, find_isolation
         from autograder.tests.sandbox.conftest import LIMITS, make_package
 
-        found = isolation(sys.executable)
-        source = "import os\\ndef look(kit):\\n    return os.getuid(), os.getpid(), os.path.exists(kit + '/solutions')\\n"
-        with Worker(make_package(Path(tempfile.mkdtemp()), {{"layers.py": source}}), LIMITS, python=sys.executable) as worker:
-            seen = StudentProxy(worker).layers.look({str(ROOT)!r})
+        found = find_isolation(sys.executable)
+        source = "import os\\ndef look(path):\\n    return os.getuid(), os.getpid(), os.path.exists(path)\\n"
+        root = make_package(Path(tempfile.mkdtemp()), {{"layers.py": source}})
+        with Worker(root, LIMITS, python=sys.executable) as worker:
+            seen = StudentProxy(worker).layers.look({str(ROOT / "solutions")!r})
         print(json.dumps({{"jail": found.jail, "user_namespace": found.user_namespace, "seen": seen,
                           "off": [protection.name for protection in found.off]}}))
     """)
@@ -117,3 +125,22 @@ def test_a_grader_that_is_not_root_gets_a_jail_in_a_user_namespace(public_python
         pytest.skip("no unprivileged user namespaces here")
     assert report["user_namespace"] and report["off"] == ["user"]
     assert report["seen"] == [PRIVATE_UID, 2, False]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not sys.platform.startswith("linux"), reason="needs root on Linux")
+def test_secrets_inside_an_exposed_folder_are_covered(public_python, tmp_path):
+    venv = Path(public_python).parent.parent  # exposed: the worker's Python runs from it
+    (venv / "answers").mkdir()
+    (venv / "answers" / "layers.py").write_text("SOLUTION = 42\n")
+    (venv / "answers.txt").write_text("42\n")
+    options = SandboxOptions(hidden_paths=(str(venv / "answers"), str(venv / "answers.txt")))
+    assert find_isolation(public_python, options).jail
+    source = "import os\ndef look(venv):\n    return os.listdir(venv + '/answers'), open(venv + '/answers.txt').read()\n"
+    with Worker(make_package(tmp_path, {"layers.py": source}), LIMITS, python=public_python, options=options) as worker:
+        assert StudentProxy(worker).layers.look(str(venv)) == ([], "")  # empty in its file system
+
+
+def test_a_process_told_to_keep_the_graders_protections_refuses_to_run_without_them(monkeypatch):
+    monkeypatch.setenv(PINNED, ",".join(protection.name for protection in find_isolation().protections))
+    with pytest.raises(SandboxError, match="protections the grader requires are off"):
+        find_isolation(options=SandboxOptions(namespaces=False, user=None, disk_mb=63))

@@ -1,13 +1,18 @@
-"""Grading the catalog's variants, two at a time, and the mutation score at the end of the run.
+"""Grading the catalog's variants, two at a time, and the mutation score and the diagnosis's
+confusion at the end of the run.
 
 Each selected variant is graded once, restricted to its part (a bug) or to its part and the parts
 that depend on it (an alternative); the grades run in a small thread pool (each grade is a pytest
-subprocess plus a sandboxed worker), started when the first test asks for one.
+subprocess plus a sandboxed worker), started when the first test asks for one. The hidden tests
+run with the `leaks` plugin, which checks what their diagnoses show.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +27,8 @@ from tests.support.manifest import load_manifest
 
 PARALLEL = 2
 """Grades running at once."""
+LEAKS_PLUGIN = "-p autograder.tests.catalog.leaks"
+VERDICTS = ("itself", "another", "nothing")
 
 
 def graded_parts(variant: Variant) -> list[str]:
@@ -36,6 +43,14 @@ def _grade(variant: Variant, scratch: Path) -> GradeResult:
     return api.grade(make_submission(variant, folder / "submission"), folder / "out", parts=graded_parts(variant))
 
 
+def verdict(bug_id: str, diagnosed: Counter[str]) -> str:
+    """`itself` when the bug is named in as many failed checks as any other bug, `another` when
+    other bugs are named more often, `nothing` when no failed check names a bug."""
+    if not diagnosed:
+        return "nothing"
+    return "itself" if diagnosed[bug_id] == max(diagnosed.values()) else "another"
+
+
 @dataclass
 class Grades:
     """Futures of the grades of the variants the session selected, and what the tests concluded."""
@@ -47,6 +62,8 @@ class Grades:
     """Bug id -> whether its part lost points."""
     full_marks: dict[str, bool] = field(default_factory=dict)
     """Alternative id -> whether every graded part got full marks."""
+    diagnosed: dict[str, Counter[str]] = field(default_factory=dict)
+    """Bug id -> how many of its failed checks named each bug."""
 
     def submit(self, variant: Variant) -> None:
         if variant.id not in self.futures:
@@ -56,6 +73,12 @@ class Grades:
         self.submit(variant)
         return self.futures[variant.id].result()
 
+    def checks(self, variant: Variant) -> list[dict]:
+        """The JSON metadata of every hidden check of the variant's grade."""
+        self.result(variant)
+        report = json.loads((self.scratch / variant.id / "out" / "report.json").read_text(encoding="utf-8"))
+        return [test["metadata"] for test in report["tests"]]
+
 
 GRADES = pytest.StashKey[Grades]()
 
@@ -63,6 +86,8 @@ GRADES = pytest.StashKey[Grades]()
 @pytest.fixture(scope="session")
 def grades(request: pytest.FixtureRequest) -> Iterator[Grades]:
     """Grades of the selected variants, all queued up front so that two run at any time."""
+    addopts = os.environ.get("PYTEST_ADDOPTS")
+    os.environ["PYTEST_ADDOPTS"] = f"{addopts or ''} {LEAKS_PLUGIN}".strip()
     with tempfile.TemporaryDirectory(prefix="backprop-catalog-") as scratch, ThreadPoolExecutor(PARALLEL) as pool:
         recorder = Grades(pool, Path(scratch))
         request.config.stash[GRADES] = recorder
@@ -70,14 +95,20 @@ def grades(request: pytest.FixtureRequest) -> Iterator[Grades]:
             variant = getattr(item, "callspec", None) and item.callspec.params.get("variant")
             if variant is not None and "grades" in item.fixturenames:
                 recorder.submit(variant)
-        yield recorder
-        for future in recorder.futures.values():
-            future.cancel()
+        try:
+            yield recorder
+        finally:
+            for future in recorder.futures.values():
+                future.cancel()
+            if addopts is None:
+                os.environ.pop("PYTEST_ADDOPTS", None)
+            else:
+                os.environ["PYTEST_ADDOPTS"] = addopts
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     recorder = config.stash.get(GRADES, None)
-    if recorder is None or not (recorder.caught or recorder.full_marks):
+    if recorder is None or not (recorder.caught or recorder.full_marks or recorder.diagnosed):
         return
     terminalreporter.section("bug catalog")
     if recorder.caught:
@@ -98,3 +129,28 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         for alternative_id, ok in recorder.full_marks.items():
             if not ok:
                 terminalreporter.write_line(f"  MARKED DOWN: {alternative_id}")
+    if recorder.diagnosed:
+        _write_confusion(terminalreporter, recorder.diagnosed)
+
+
+def _write_confusion(terminalreporter: pytest.TerminalReporter, diagnosed: dict[str, Counter[str]]) -> None:
+    """How each bug's failed checks were diagnosed: as itself, as another bug, as nothing."""
+    verdicts = {bug_id: verdict(bug_id, counts) for bug_id, counts in diagnosed.items()}
+    totals = Counter(verdicts.values())
+    terminalreporter.write_line(
+        f"diagnosis: {len(verdicts)} bugs diagnosed as "
+        + ", ".join(f"{name} {totals[name]}" for name in VERDICTS)
+    )
+    by_part: dict[str, list[str]] = {}
+    for bug_id, name in verdicts.items():
+        by_part.setdefault(bug_id.split(".")[0], []).append(name)
+    per_part = ", ".join(f"{part} {names.count('itself')}/{len(names)}" for part, names in by_part.items())
+    terminalreporter.write_line(f"  itself per part: {per_part}")
+    for bug_id, counts in diagnosed.items():
+        others = {other: count for other, count in counts.most_common() if other != bug_id}
+        if verdicts[bug_id] != "itself":
+            named = ", ".join(f"{other} x{count}" for other, count in others.items()) or "no bug"
+            terminalreporter.write_line(f"  {verdicts[bug_id].upper()}: {bug_id} -> {named}")
+        elif others:
+            shared = ", ".join(f"{other} x{count}" for other, count in others.items())
+            terminalreporter.write_line(f"  {bug_id}: itself x{counts[bug_id]}, also named with it: {shared}")

@@ -8,6 +8,7 @@ reference gets full marks and the stubs get 0 is proved in autograder/tests/pipe
 import pytest
 
 from autograder.catalog import ALTERNATIVES, BUGS
+from autograder.score import UNAVAILABLE
 
 
 def _table(result) -> str:
@@ -20,6 +21,8 @@ def test_bug_loses_points_in_its_part(grades, variant):
     assert result.problem is None, result.problem
     (part,) = result.parts
     assert part.part_id == variant.part
+    if part.status == UNAVAILABLE:  # the part needs an optional package this machine lacks
+        pytest.skip(part.feedback[0])
     caught = part.score < part.max_score
     grades.caught[variant.id] = caught
     assert caught, f"{variant.id} ({variant.name}) is not caught: {_table(result)}"

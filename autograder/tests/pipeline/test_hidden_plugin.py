@@ -98,3 +98,17 @@ def test_two_parts_fail_to_collect(tmp_path):
     process, _ = _pytest(tmp_path, '@pytest.mark.relu\n@pytest.mark.check("value")\ndef test_both():\n    pass\n')
     assert process.returncode == 2
     assert "test_both has part markers ['affine', 'relu']" in process.stdout
+
+
+def test_a_part_whose_package_is_missing_is_unavailable(tmp_path):
+    body = """
+@pytest.mark.requires("no_such_package_for_this_test", extra="demo")
+@pytest.mark.check("value")
+def test_needs_it():
+    raise AssertionError("never runs")
+"""
+    process, report = _pytest(tmp_path, body)
+    (metadata,) = _metadata(report).values()
+    assert metadata["status"] == "unavailable", process.stdout
+    assert "needs the Python package 'no_such_package_for_this_test'" in metadata["feedback"]
+    assert "pip install '.[demo]'" in metadata["feedback"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.score import KitError, score
+from autograder.score import UNAVAILABLE, KitError, score
 
 from .factories import check, collected, manifest
 
@@ -90,3 +90,14 @@ def test_visibility_and_notes_are_carried():
     assert _part(result, "relu").visibility == "hidden"
     assert result.notes == ("skipped a symlink",)
     assert result.execution_time == 1.5
+
+
+def test_an_unavailable_part_is_not_graded_and_leaves_the_rest_alone():
+    reason = "Not graded: this part needs the Python package 'torch'."
+    checks = (check("affine"), check("relu", status="failed"),
+              check("net", status=UNAVAILABLE, feedback=reason), check("net", "shape", UNAVAILABLE, reason))  # fmt: skip
+    result = score(collected(*checks), manifest())
+    net = _part(result, "net")
+    assert (net.score, net.max_score, net.status, net.feedback) == (0, 0, UNAVAILABLE, (reason,))
+    assert (result.score, result.max_score) == (8, 12)
+    assert _part(result, "relu").status == "failed"
