@@ -71,6 +71,8 @@ class RecordingWorker(Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.printed: list[str] = []
+        self.part: str | None = None
+        """The part whose checks this worker runs; a new part gets a fresh worker."""
 
     def _keep_output(self) -> None:
         if self.last is not None and self.last.output:
@@ -178,6 +180,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     worker = item.config.stash.get(WORKER, None)
     if worker is not None:
         worker.printed.clear()
+        part = item.stash[GRADED_AS][0]
+        if worker.part not in (None, part):
+            worker.close()  # a fresh worker per part: nothing one part's code did reaches the next
+        worker.part = part
     deadline = item.config.stash[DEADLINE]
     if deadline is not None and time.monotonic() > deadline:
         raise OutOfTime(

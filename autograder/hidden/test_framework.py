@@ -82,6 +82,14 @@ def build(student, name: str, init: dict, seed: int = 0) -> RemoteObject:
     return model
 
 
+def expect(condition: bool, message: str) -> None:
+    """Fail the check with `message` unless `condition` holds. An explicit AssertionError, not an
+    `assert` statement: pytest adds object addresses to those, and the diagnosis compares messages."""
+    __tracebackhide__ = True
+    if not condition:
+        raise AssertionError(message)
+
+
 def assert_same_shapes(student, model: RemoteObject, expected, name: str) -> None:
     """Assert the student's model has the reference's parameter shapes, in the same order."""
     __tracebackhide__ = True
@@ -123,7 +131,7 @@ def assert_buffers_close(student, model: RemoteObject, expected, function: str, 
     """Assert the student's batch-norm statistics are close to the reference model's."""
     __tracebackhide__ = True
     got, want = student.torch_utils.buffers_numpy(model), utils.buffers_numpy(expected)
-    assert len(got) == len(want), f"{function}: the model has {len(got)} batch-norm statistics, expected {len(want)}"
+    expect(len(got) == len(want), f"{function}: the model has {len(got)} batch-norm statistics, expected {len(want)}")
     for index, (value, target) in enumerate(zip(got, want)):
         kind = "running_mean" if index % 2 == 0 else "running_var"
         assert_close(value, target, name=f"the {kind} of batch-norm layer {index // 2 + 1} {when}", function=function,
@@ -244,15 +252,16 @@ def test_eval_mode_is_deterministic_and_per_example(student, rng):
                  "the batch's)", **FLOAT32)  # fmt: skip
 
 
-DROPOUT_KEEP, DROPOUT_WIDTH, DROPOUT_N = 0.75, 40, 200
+DROPOUT_WIDTH, DROPOUT_N = 40, 200
+KEEP_RATIOS = [pytest.param(0.75, id="keep0.75"), pytest.param(0.4, id="keep0.4")]
 
 
-def _dropout_net(student) -> RemoteObject:
+def _dropout_net(student, keep: float) -> RemoteObject:
     """One hidden layer of DROPOUT_WIDTH units, each a copy of the single input, then the identity plus 1.
 
     For an input of 2, a unit's score is 1 when dropout dropped it and 1 + 2 / keep when it kept it.
     """
-    init = dict(hidden_dims=[DROPOUT_WIDTH], input_dim=1, num_classes=DROPOUT_WIDTH, dropout_keep_ratio=DROPOUT_KEEP)
+    init = dict(hidden_dims=[DROPOUT_WIDTH], input_dim=1, num_classes=DROPOUT_WIDTH, dropout_keep_ratio=keep)
     model = build(student, FC, init)
     assert_same_shapes(student, model, reference.FullyConnectedNet(**init), FC)
     ones, identity = np.ones((DROPOUT_WIDTH, 1)), np.eye(DROPOUT_WIDTH)
@@ -261,41 +270,46 @@ def _dropout_net(student) -> RemoteObject:
 
 
 @pytest.mark.check("edge")
-def test_train_mode_applies_dropout_after_each_hidden_relu(student):
-    model = _dropout_net(student)
+@pytest.mark.parametrize("keep", KEEP_RATIOS)
+def test_train_mode_applies_dropout_after_each_hidden_relu(student, keep):
+    model = _dropout_net(student, keep)
     x = np.full((DROPOUT_N, 1), 2.0)
-    function = f"{FC}(dropout_keep_ratio={DROPOUT_KEEP}).forward in train mode"
+    function = f"{FC}(dropout_keep_ratio={keep}).forward in train mode"
     scores = np.asarray(student.torch_utils.forward_numpy(model, x, train=True), dtype=np.float64)
     assert_shape(scores, (DROPOUT_N, DROPOUT_WIDTH), name="scores", function=function)
-    kept_value = 1 + 2 / DROPOUT_KEEP
+    kept_value = 1 + 2 / keep
     dropped, kept = np.isclose(scores, 1.0, atol=1e-5), np.isclose(scores, kept_value, rtol=1e-5)
     found = ", ".join(f"{value:.4g}" for value in np.unique(np.round(scores, 4))[:6])
-    assert (dropped | kept).all(), (
+    expect(
+        bool((dropped | kept).all()),
         f"{function}: with every hidden unit equal to 2 and the last layer the identity plus 1, each score should be "
         f"1 (unit dropped) or 1 + 2 / keep = {kept_value:.4g} (unit kept and scaled by 1 / keep); found {found}. "
-        "Dropout goes after each hidden ReLU (not after the last affine layer), and nn.Dropout scales the kept units."
+        "Dropout goes after each hidden ReLU (not after the last affine layer), and nn.Dropout scales the kept units.",
     )
     fraction = dropped.mean()
-    assert abs(fraction - (1 - DROPOUT_KEEP)) < 0.05, (
-        f"{function}: {fraction:.1%} of the units were dropped, expected about {1 - DROPOUT_KEEP:.0%}. nn.Dropout(p) "
-        "takes the probability of DROPPING a unit; dropout_keep_ratio is the probability of keeping it."
+    expect(
+        abs(fraction - (1 - keep)) < 0.05,
+        f"{function}: {fraction:.1%} of the units were dropped, expected about {1 - keep:.0%}. nn.Dropout(p) "
+        "takes the probability of DROPPING a unit; dropout_keep_ratio is the probability of keeping it.",
     )
     whole_rows = np.mean(dropped.all(axis=1) | kept.all(axis=1))
-    assert whole_rows < 0.5, (
+    expect(
+        whole_rows < 0.5,
         f"{function}: in {whole_rows:.0%} of the examples every unit was dropped or every unit kept: dropout should "
-        "drop each hidden unit on its own, after the ReLU, not the input."
+        "drop each hidden unit on its own, after the ReLU, not the input.",
     )
     again = student.torch_utils.forward_numpy(model, x, train=True)
-    assert not np.array_equal(again, scores), f"{function}: two calls drew the same dropout mask"
+    expect(not np.array_equal(again, scores), f"{function}: two calls drew the same dropout mask")
 
 
 @pytest.mark.check("edge")
 def test_eval_mode_turns_dropout_off(student):
-    model = _dropout_net(student)
+    keep = 0.75
+    model = _dropout_net(student, keep)
     model.train()  # forward_numpy switches it to eval mode: F.dropout must follow the switch (training=...)
     scores = student.torch_utils.forward_numpy(model, np.full((5, 1), 2.0))
     assert_close(scores, np.full((5, DROPOUT_WIDTH), 3.0, dtype=np.float32), name="scores",
-                 function=f"{FC}(dropout_keep_ratio={DROPOUT_KEEP}).forward in eval mode",
+                 function=f"{FC}(dropout_keep_ratio={keep}).forward in eval mode",
                  against="the scores without dropout (in eval mode nn.Dropout is the identity)", **FLOAT32)  # fmt: skip
 
 
@@ -355,9 +369,10 @@ def test_one_step_lowers_the_loss_on_a_fixed_batch(student, rng):
     before = student.torch_utils.loss_numpy(model, X, y)
     _step(student, model, X, y, student.torch_utils.make_optimizer(model, "sgd", 0.05))
     after = student.torch_utils.loss_numpy(model, X, y)
-    assert after < before - 1e-4, (
+    expect(
+        after < before - 1e-4,
         f"framework.train_step: one SGD step (learning rate 0.05) on a fixed batch took the loss from {before:.5f} "
-        f"to {after:.5f}; it should go down. Clear the gradients, backpropagate the loss, then step the optimizer."
+        f"to {after:.5f}; it should go down. Clear the gradients, backpropagate the loss, then step the optimizer.",
     )
 
 
@@ -394,11 +409,12 @@ def test_check_accuracy_uses_eval_mode(student, rng):
     model.train()
     accuracy = student.framework.check_accuracy(model, X, y, batch_size=7)
     got = type(accuracy).__name__
-    assert isinstance(accuracy, float), f"framework.check_accuracy should return a Python float, got {got}"
-    assert abs(accuracy - 2 / 3) < 1e-9, (
+    expect(isinstance(accuracy, float), f"framework.check_accuracy should return a Python float, got {got}")
+    expect(
+        abs(accuracy - 2 / 3) < 1e-9,
         f"framework.check_accuracy returned {accuracy:.4f} on examples where the model in eval mode is right "
         "exactly 2/3 of the time (45 examples, batch_size=7). Evaluate in eval mode (no dropout, batch norm on its "
-        "running statistics), count every example once, and divide by N."
+        "running statistics), count every example once, and divide by N.",
     )
 
 
@@ -417,14 +433,16 @@ def test_train_returns_its_histories(student, rng):
             "X_val": _input(rng, init, 20), "y_val": _labels(rng, init, 20)}  # fmt: skip
     history = student.framework.train(build(student, FC, init), data, batch_size=16, num_epochs=2)
     function = "framework.train (70 examples, batch_size=16, num_epochs=2)"
-    assert isinstance(history, dict), f"{function} should return a dict of histories, got {type(history).__name__}"
+    expect(isinstance(history, dict), f"{function} should return a dict of histories, got {type(history).__name__}")
     lengths = {key: len(value) for key, value in history.items() if isinstance(value, (list, tuple))}
     expected = {"loss_history": 10, "train_acc_history": 2, "val_acc_history": 2}
-    assert lengths == expected, (
+    expect(
+        lengths == expected,
         f"{function}: expected histories of lengths {expected} (one loss per minibatch, one accuracy per epoch), "
-        f"got {lengths}"
+        f"got {lengths}",
     )
-    assert all(0 <= value <= 1 for key in ("train_acc_history", "val_acc_history") for value in history[key])
+    accuracies = [value for key in ("train_acc_history", "val_acc_history") for value in history[key]]
+    expect(all(0 <= value <= 1 for value in accuracies), f"{function}: accuracies lie in [0, 1], got {accuracies}")
 
 
 @pytest.fixture(scope="module")
@@ -450,8 +468,9 @@ def test_trained_model_reaches_the_accuracy_bar(student, digits, name, init, set
     student.framework.train(model, training, batch_size=64, num_epochs=5, seed=0, **settings)
     predicted = student.torch_utils.forward_numpy(model, digits["X_test"]).argmax(axis=1)
     accuracy = float(np.mean(predicted == digits["y_test"]))
-    assert accuracy >= ACCURACY_BAR, (
+    expect(
+        accuracy >= ACCURACY_BAR,
         f"framework.train: {name} trained on the digits ({len(digits['X_train'])} examples, 5 epochs, {settings}) "
         f"classifies {accuracy:.1%} of the {len(digits['X_test'])} held-out test digits correctly, in eval mode; "
-        f"it should reach {ACCURACY_BAR:.0%} (the reference reaches 96-99%)."
+        f"it should reach {ACCURACY_BAR:.0%} (the reference reaches 96-99%).",
     )

@@ -43,8 +43,6 @@ class Scenario:
     """Parts that must keep their full score (the others must lose points)."""
     needs: tuple[str, ...] = ()
     """Protections the scenario relies on (it is skipped where they are off)."""
-    gap: str = ""
-    """Why the grader does not yet contain this attack (the end-to-end test expects it to fail)."""
 
 
 SCENARIOS = (
@@ -99,10 +97,7 @@ SCENARIOS = (
     Scenario("patches NumPy for the parts graded after it, then the right answer", "attacking the grader", """
         np.maximum = lambda a, b, *rest, **options: np.zeros_like(b)  # relu's forward
         np.sqrt = lambda a, *rest, **options: a * 0 + 1e9  # RMSProp and Adam
-    """, full=("affine", "relu", "optim"), gap=(
-        "the hidden tests share one worker between parts: autograder/hidden/conftest.py should stop the worker "
-        "when the part changes"
-    )),
+    """, full=("affine", "relu", "optim")),
     Scenario("copies the reference from disk", "cheating", """
         namespace = {}
         exec(open(REFERENCE_LAYERS).read(), namespace)
