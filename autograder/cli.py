@@ -12,11 +12,28 @@ from autograder import api, batch, gradebook, gradescope, report
 from autograder import build as build_module
 from autograder import release as release_module
 from autograder.diagnosis import export as export_module
+from autograder.sandbox.errors import SandboxError
+from autograder.sandbox.isolation import find_isolation
 
 
 @click.group()
 def main() -> None:
     """backprop's tooling: build the student stubs, grade submissions."""
+
+
+def _announce_protections() -> None:
+    """Say once, before grading, which sandbox protections are off here; pin the ones that are on.
+
+    Pinning makes every grading subprocess refuse to run student code with fewer protections.
+    """
+    try:
+        found = find_isolation()
+        found.pin()
+    except SandboxError as error:
+        click.echo(f"grading failed, the sandbox cannot start: {error}", err=True)
+        sys.exit(2)
+    if found.off:
+        click.echo(found.summary(), err=True)
 
 
 @main.command()
@@ -70,6 +87,7 @@ def release(out: Path) -> None:
 @click.option("--part", "parts", multiple=True, metavar="ID", help="Grade only this part (repeatable).")
 def grade(submission: Path, out: Path, parts: tuple[str, ...]) -> None:
     """Grade SUBMISSION (a folder, a .zip or a .py file): results.json, feedback.md, report.json in OUT."""
+    _announce_protections()
     try:
         result = api.grade(submission, out, parts=parts)
     except (ValueError, OSError) as error:  # ManifestError and KitError are ValueErrors
@@ -88,6 +106,7 @@ def grade(submission: Path, out: Path, parts: tuple[str, ...]) -> None:
 )
 def grade_examples(out: Path) -> None:
     """Grade the bundled examples (reference, stubs, mistakes) and print their per-part scores."""
+    _announce_protections()
     try:
         results = api.grade_examples(out)
     except (ValueError, OSError) as error:  # ManifestError and KitError are ValueErrors
@@ -116,6 +135,7 @@ def grade_batch(
     parts: tuple[str, ...],
 ) -> None:  # fmt: skip
     """Grade a class: SUBMISSIONS holds one folder or .zip per student, named by the student id."""
+    _announce_protections()
     try:
         graded = batch.grade_batch(submissions, out, jobs=jobs, scheduler=scheduler, parts=parts, progress=True)
         if gradebook_url:

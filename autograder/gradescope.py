@@ -64,6 +64,9 @@ with open("pyproject.toml", "rb") as handle:
     print("\\n".join(tomllib.load(handle)["project"]["dependencies"]))
 EOF
 "$ROOT/venv/bin/python" -m pip install -r requirements.txt
+# The worker runs student code as uid 65534: where the sandbox cannot hide the kit with its own
+# mounts, file permissions keep the reference and the hidden tests out of its reach.
+chmod -R go-rwx "$ROOT/source"
 """
 
 RUN_AUTOGRADER = """\

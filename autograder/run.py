@@ -103,7 +103,7 @@ def _command(staged: Staged, out: Path, manifest_path: Path, soft: float, parts:
         sys.executable, "-m", "pytest", str(HIDDEN),
         "-c", os.devnull, "--rootdir", str(ROOT), "--confcutdir", str(HIDDEN),
         "-p", "no:cacheprovider", "-p", "pytest_jsonreport.plugin",
-        "-q", "--strict-markers",
+        "-q", "--strict-markers", "--tb=line",  # feedback comes from the metadata; long tracebacks only cost time
         "--json-report", "--json-report-file", str(out / REPORT_NAME), "--json-report-indent", "1",
         "--submission", str(staged.root.resolve()), "--manifest", str(manifest_path), "--time-limit", f"{soft:.1f}",
     ]  # fmt: skip

@@ -286,14 +286,17 @@ def report_runs(found: dict[str, list], costs: dict[str, float]) -> list[str]:
     requests = median_of([requests_of(ran) for ran in found["in-process"]])
     per_request = costs["call"] - costs["local call"]
     print("    where the worker's extra time goes (medians):")
-    print(f"      worker start (process, isolation, NumPy imported): {costs['start']:.2f} s")
+    print(f"      {len(parts['worker'])} worker starts (a fresh worker per part: process, isolation, NumPy imported) x "
+          f"{costs['start']:.2f} s = {len(parts['worker']) * costs['start']:.1f} s")  # fmt: skip
     print(f"      importing backprop.framework, so torch, again in the worker: {costs['torch']:.2f} s")
     print(f"      {requests:.0f} requests (calls, gets, sets) x {1e3 * per_request:.2f} ms each = {requests * per_request:.1f} s"
           f" (a round trip alone, ping: {1e3 * costs['ping']:.2f} ms; affine_forward on (4, 5) x (5, 3):"
           f" {1e3 * costs['call']:.2f} ms through the worker, {1e3 * costs['local call']:.3f} ms in-process)")  # fmt: skip
-    explained = costs["start"] + costs["torch"] + requests * per_request
+    starts = len(parts["worker"])
+    explained = starts * costs["start"] + costs["torch"] + requests * per_request
     print(f"      together {explained:.1f} s of the {seconds['worker'] - seconds['in-process']:.1f} s measured; the rest is"
-          " larger arrays copied and encoded, and the machine's load")  # fmt: skip
+          " torch's first use again in the worker (its first optimizer step, say), larger arrays copied and encoded,"
+          " and the machine's load")  # fmt: skip
 
     loops_ratio = seconds["plain loops"] / seconds["worker"]
     verdicts.append(verdict(loops_ratio, TARGETS["plain loops / vectorised"]))

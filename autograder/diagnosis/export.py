@@ -6,8 +6,8 @@ with the recording plugin; the trace of every check it fails is kept. The file h
 bugs' names and hints and, per public check, the traces of the public bugs that fail it (what their
 code gave where it failed, on the public inputs). No code, and nothing of the hidden tests.
 
-The file also holds a digest of what it was made from (the reference's editable files, the public
-tests and their support, the public bugs, grading.toml), so a fast test tells when it is stale.
+The file also holds a digest of what it was made from (the reference package, the public tests and
+their support, the public bugs, grading.toml), so a fast test tells when it is stale.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def public_bugs(bugs: Iterable[Bug] = BUGS) -> list[Bug]:
 def digest(bugs: Iterable[Bug] = BUGS) -> str:
     """A digest of everything the file is made from."""
     package = load_manifest().package
-    files = [REFERENCE / path for path in load_manifest().editable]
+    files = sorted(path for path in (REFERENCE / package).rglob("*.py") if "__pycache__" not in path.parts)
     files += sorted(path for path in TESTS.rglob("*.py") if "__pycache__" not in path.parts)
     files.append(DEFAULT_PATH)
     sha = hashlib.sha256()

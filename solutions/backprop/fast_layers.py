@@ -153,11 +153,8 @@ def conv_backward_fast(dout: Array, cache: Cache) -> tuple[Array, Array, Array]:
     ``db[f] = sum dout[:, f]``; ``dw[f] = sum_{n,h,w} dout[n, f, h, w] * xpad[n, :, window(h, w)]``;
     ``dx`` gets ``dout[n, f, h, w] * w[f]`` added onto each window ``(n, h, w)``.
 
-    Two passes over batches of images, so that only one pass's buffers exist at a time. First dw,
-    from the rebuilt columns. Then dx: ``dout`` is spread onto the grid of the padded input, at
-    the position where each window starts (``(h*stride, w*stride)``, zeros elsewhere); one matrix
-    product turns it into the gradient of every window element, and ``_col2im`` sums those onto
-    the input.
+    Two passes over batches of images (``_filter_gradient``, then ``_input_gradient``), so that
+    only one pass's buffers exist at a time.
 
     Args:
         dout: (N, F, H', W') upstream gradient.
@@ -168,22 +165,56 @@ def conv_backward_fast(dout: Array, cache: Cache) -> tuple[Array, Array, Array]:
     """
     x_padded, w, conv_param = cache
     stride, pad = conv_param["stride"], conv_param["pad"]
-    num_images, num_filters, out_h, out_w = dout.shape
-    _, channels, padded_h, padded_w = x_padded.shape
-    kernel = w.shape[2:]
-    w_rows = w.reshape(num_filters, -1)
-    column_length = w_rows.shape[1]
-    db = dout.sum(axis=(0, 2, 3))
+    padded_h, padded_w = x_padded.shape[2:]
+    dw = _filter_gradient(dout, x_padded, w.shape[2:], stride).T.reshape(w.shape)
+    dx_padded = _input_gradient(dout, w, x_padded.shape, stride)
+    dx = np.ascontiguousarray(dx_padded[:, :, pad : padded_h - pad, pad : padded_w - pad])
+    return dx, dw, dout.sum(axis=(0, 2, 3))
 
-    dw_cols = np.zeros(w_rows.shape[::-1], dtype=np.result_type(dout, x_padded))  # dw transposed
+
+def _filter_gradient(dout: Array, x_padded: Array, kernel: tuple[int, int], stride: int) -> Array:
+    """dw, transposed: the columns of each batch of images times the batch's ``dout``, summed.
+
+    Args:
+        dout: (N, F, H', W') upstream gradient.
+        x_padded: (N, C, Hp, Wp) padded input, from the cache.
+        kernel: (HH, WW) filter size.
+        stride: step between windows.
+
+    Returns:
+        (C*HH*WW, F) gradient of the filters, each filter a column.
+    """
+    num_images, num_filters, out_h, out_w = dout.shape
     windows = _windows(x_padded, kernel, stride)
-    image_bytes = column_length * out_h * out_w * x_padded.itemsize
-    batches = _batches(num_images, image_bytes, _CONV_STEP_BYTES)
+    column_length = x_padded.shape[1] * kernel[0] * kernel[1]
+    dw_cols = np.zeros((column_length, num_filters), dtype=np.result_type(dout, x_padded))
+    batches = _batches(num_images, column_length * out_h * out_w * x_padded.itemsize, _CONV_STEP_BYTES)
     for batch, cols in zip(batches, _columns(windows, batches)):
         dout_rows = dout[batch].reshape(-1, num_filters, out_h * out_w).transpose(1, 0, 2)
         dw_cols += cols @ dout_rows.reshape(num_filters, -1).T
+    return dw_cols
 
-    grid = padded_h * padded_w
+
+def _input_gradient(dout: Array, w: Array, padded_shape: tuple[int, ...], stride: int) -> Array:
+    """dx on the padded grid: ``dout`` spread onto the grid, a matrix product, then col2im.
+
+    ``dout`` goes onto the grid of the padded input at the position where each window starts
+    (``(h*stride, w*stride)``, zeros elsewhere); one matrix product per batch of images turns it
+    into the gradient of every window element, and ``_col2im`` sums those onto the input.
+
+    Args:
+        dout: (N, F, H', W') upstream gradient.
+        w: (F, C, HH, WW) filters.
+        padded_shape: (N, C, Hp, Wp), the shape of the padded input.
+        stride: step between windows.
+
+    Returns:
+        (N, C, Hp, Wp) gradient of the padded input (a transposed view of a (C, N, Hp, Wp) array).
+    """
+    num_images, num_filters, out_h, out_w = dout.shape
+    _, channels, padded_h, padded_w = padded_shape
+    w_rows = w.reshape(num_filters, -1)
+    column_length, grid = w_rows.shape[1], padded_h * padded_w
     dx_by_channel = np.empty((channels, num_images, grid), dtype=np.result_type(dout, w))
     batches = _batches(num_images, column_length * grid * dx_by_channel.itemsize, _CONV_STEP_BYTES)
     # Reused for every batch; what no step writes stays zero.
@@ -194,10 +225,8 @@ def conv_backward_fast(dout: Array, cache: Cache) -> tuple[Array, Array, Array]:
         starts[:, :step, : stride * out_h : stride, : stride * out_w : stride] = dout[batch].transpose(1, 0, 2, 3)
         starts_rows = starts[:, :step].reshape(num_filters, -1)
         np.matmul(w_rows.T, starts_rows, out=dcols[:, :step].reshape(column_length, -1))
-        _col2im(dcols[:, :step], kernel, padded_w, out=dx_by_channel[:, batch])
-    dx_padded = dx_by_channel.reshape(channels, num_images, padded_h, padded_w).transpose(1, 0, 2, 3)
-    dx = np.ascontiguousarray(dx_padded[:, :, pad : padded_h - pad, pad : padded_w - pad])
-    return dx, dw_cols.T.reshape(w.shape), db
+        _col2im(dcols[:, :step], w.shape[2:], padded_w, out=dx_by_channel[:, batch])
+    return dx_by_channel.reshape(channels, num_images, padded_h, padded_w).transpose(1, 0, 2, 3)
 
 
 def max_pool_forward_fast(x: Array, pool_param: Params) -> tuple[Array, Cache]:

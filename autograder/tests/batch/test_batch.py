@@ -99,14 +99,12 @@ def test_a_grader_that_fails_costs_one_job_and_is_retried(tmp_path):
     jobs = [
         batch.Job("ada", SOLUTIONS, tmp_path / "missing.toml", (), "1" * 64),
         batch.Job("bob", SOLUTIONS, broken, ("affine",), "2" * 64),
-        batch.Job("cy", SOLUTIONS, small_limits(tmp_path), ("affine",), "3" * 64),
     ]
     finished = list(batch.run_local(jobs, 2, lambda job: tmp_path / "work" / job.student))
-    assert sorted(job.student for job in finished) == ["ada", "bob", "cy"]
+    assert sorted(job.student for job in finished) == ["ada", "bob"]
     records = {job.student: json.loads((tmp_path / "work" / job.student / "grade.json").read_text()) for job in jobs}
     assert "missing.toml" in records["ada"]["error"]
     assert "This is a problem of the grader" in records["bob"]["result"]["problem"]
-    assert records["cy"]["result"]["problem"] is None
     # In a batch, the grader's own failure is reported, its files are kept, and the next run retries.
     submissions = tmp_path / "submissions"
     reference(submissions / "ada")
