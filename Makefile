@@ -8,9 +8,11 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: grade-examples test build
 
+# The kit with its optional extras: `cluster` (Dask, for grade-batch --scheduler) and `framework`
+# (the PyTorch CPU build, for Part 5); the student package itself needs NumPy alone.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[cluster,framework]'
 	touch $(STAMP)
 
 grade-examples: $(STAMP)

@@ -4,10 +4,12 @@ Same semantics as the naive layers in ``layers.py`` (CS231n's API): zero padding
 cross-correlation, ``H' = 1 + (H + 2 * pad - HH) // stride``; pooling has no padding.
 
 How they are fast:
-- Convolution is im2col: the windows of a few images at a time are copied from a strided
-  view into a column buffer, and a matrix product per image does the arithmetic. Working on
-  a few images at a time keeps the buffers in the CPU cache and memory use small; the
-  backward pass rebuilds the columns rather than keeping them all from the forward pass.
+- Convolution is im2col: the windows of a batch of images are copied from a strided view into
+  a column buffer, one column per output position of every image of the batch, and one matrix
+  product per batch does the arithmetic. A batch is large enough for the product to be worth
+  splitting between BLAS threads (a product per image is not: with several threads, many small
+  products cost more in waiting than in arithmetic) and small enough to bound the memory used;
+  the backward pass rebuilds the columns rather than keeping them all from the forward pass.
 - The backward pass of convolution sums the gradient columns back onto the input (col2im)
   with a single reduction over a strided view (see ``_col2im``).
 - Max pooling loops over the pool offsets ``(i, j)`` only, each step one vectorised operation
@@ -24,19 +26,23 @@ Array = np.ndarray
 Cache = Any  # opaque to callers: whatever a forward pass keeps for its backward pass
 Params = dict[str, Any]
 
-# Work on about this many bytes per step (of columns, or of images for pooling), and at least
-# one image, so that a step stays in the CPU cache.
+# Max pooling works on about this many bytes of images per step, and at least one image, so that
+# a step stays in the CPU cache.
 _STEP_BYTES = 2**21
+# Convolution works on about this many bytes of columns per step (at least one image's): its
+# matrix products are then large, and its buffers bounded.
+_CONV_STEP_BYTES = 2**24
 
 
-def _batches(x: Array) -> list[slice]:
-    """Slices of consecutive images (axis 0) covering ``x``, ``_STEP_BYTES`` or one image each.
+def _batches(count: int, image_bytes: int, step_bytes: int) -> list[slice]:
+    """Slices of consecutive images covering ``count`` images, about ``step_bytes`` each.
 
-    The first slice is the largest; there is one (empty) slice even when ``x`` is empty.
+    Each slice holds at least one image (of ``image_bytes``); the first slice is the largest, and
+    there is one (empty) slice even when ``count`` is 0.
     """
-    per_step = max(1, _STEP_BYTES // max(1, x[:1].nbytes))
-    starts = range(0, max(1, len(x)), per_step)
-    return [slice(start, min(start + per_step, len(x))) for start in starts]
+    per_step = max(1, step_bytes // max(1, image_bytes))
+    starts = range(0, max(1, count), per_step)
+    return [slice(start, min(start + per_step, count)) for start in starts]
 
 
 def _windows(x_padded: Array, kernel: tuple[int, int], stride: int) -> Array:
@@ -48,68 +54,70 @@ def _windows(x_padded: Array, kernel: tuple[int, int], stride: int) -> Array:
         stride: step between windows.
 
     Returns:
-        (N, C, HH, WW, H', W') view: ``view[n, c, i, j, h, w] = x_padded[n, c, h*stride + i,
+        (C, HH, WW, N, H', W') view: ``view[c, i, j, n, h, w] = x_padded[n, c, h*stride + i,
         w*stride + j]``.
     """
     view = sliding_window_view(x_padded, kernel, axis=(2, 3))[:, :, ::stride, ::stride]
-    return view.transpose(0, 1, 4, 5, 2, 3)
+    return view.transpose(1, 4, 5, 0, 2, 3)
 
 
 def _columns(windows: Array, batches: list[slice]) -> Iterator[Array]:
     """im2col: copy the windows of one batch of images at a time into one reused buffer.
 
     Args:
-        windows: (N, C, HH, WW, H', W') from ``_windows``.
+        windows: (C, HH, WW, N, H', W') from ``_windows``.
         batches: from ``_batches``, the first one the largest.
 
     Yields:
-        cols: (n, C*HH*WW, H'*W') for each batch, the columns of each image; overwritten by
-        the next step.
+        cols: (C*HH*WW, n*H'*W') for each batch of n images, column ``(m, h, w)`` the window of
+        output position (h, w) of the batch's image m; overwritten by the next step.
     """
-    buffer = np.empty((batches[0].stop,) + windows.shape[1:], dtype=windows.dtype)
+    channels, kernel_h, kernel_w, _, out_h, out_w = windows.shape
+    buffer = np.empty((channels, kernel_h, kernel_w, batches[0].stop, out_h, out_w), dtype=windows.dtype)
     for batch in batches:
-        cols = buffer[: batch.stop - batch.start]
-        cols[...] = windows[batch]
-        n, channels, kernel_h, kernel_w, out_h, out_w = cols.shape
-        yield cols.reshape(n, channels * kernel_h * kernel_w, out_h * out_w)
+        cols = buffer[:, :, :, : batch.stop - batch.start]
+        cols[...] = windows[:, :, :, batch]
+        yield cols.reshape(channels * kernel_h * kernel_w, -1)
 
 
 def _col2im(dcols: Array, kernel: tuple[int, int], padded_w: int, out: Array) -> Array:
     """col2im: add the gradient of every window element onto the input element it was read from.
 
     Positions on the padded input's (Hp, Wp) grid are flattened: ``t = y*Wp + x``.
-    ``dcols[n, (c, i, j), t]`` is the gradient of element (c, i, j) of the window that starts
-    at t, and zero where no window starts. That element is grid position ``t + i*Wp + j``, so
-    ``out[n, c, t] = sum_{i,j} dcols[n, (c, i, j), t - i*Wp - j]``: each row (c, i, j) shifted
-    right by ``i*Wp + j``, which is a strided view, then one sum. Where a shifted index is
-    negative, the view reads the end of the previous row: positions past the last window start
-    (at most ``Hp*Wp - 1 - (HH-1)*Wp - (WW-1)``), which are zero.
+    ``dcols[(c, i, j), n, t]`` is the gradient of element (c, i, j) of the window that starts
+    at t in image n, and zero where no window starts. That element is grid position
+    ``t + i*Wp + j``, so ``out[c, n, t] = sum_{i,j} dcols[(c, i, j), n, t - i*Wp - j]``: each
+    row (c, i, j, n) shifted right by ``i*Wp + j``, which is a strided view, then one sum. Where
+    a shifted index is negative, the view reads the end of the row before it in memory:
+    positions past the last window start (at most ``Hp*Wp - 1 - (HH-1)*Wp - (WW-1)``), which are
+    zero in every row the matrix product wrote, this batch's or an earlier one's.
 
     Args:
-        dcols: (n, C*HH*WW, Hp*Wp) gradients, zero where no window starts.
+        dcols: (C*HH*WW, n, Hp*Wp) gradients, zero where no window starts; a view of a buffer
+            whose rows are all (Hp*Wp)-long grids written that way.
         kernel: (HH, WW) filter size.
         padded_w: Wp, the width of the grid.
-        out: (n, C, Hp*Wp) written with the result.
+        out: (C, n, Hp*Wp) written with the result.
 
     Returns:
         out.
     """
-    n, channels, grid = out.shape
-    rows = dcols.reshape(n, channels, kernel[0], kernel[1], grid)
-    step_n, step_c, step_i, step_j, step_t = rows.strides
+    channels, n, grid = out.shape
+    rows = dcols.reshape(channels, kernel[0], kernel[1], n, grid)
+    step_c, step_i, step_j, step_n, step_t = rows.strides
     shifted = as_strided(
         rows,
         shape=rows.shape,
-        strides=(step_n, step_c, step_i - padded_w * step_t, step_j - step_t, step_t),
+        strides=(step_c, step_i - padded_w * step_t, step_j - step_t, step_n, step_t),
         writeable=False,
     )
-    return np.add.reduce(shifted, axis=(2, 3), out=out)
+    return np.add.reduce(shifted, axis=(1, 2), out=out)
 
 
 def conv_forward_fast(
     x: Array, w: Array, b: Array, conv_param: Params
 ) -> tuple[Array, Cache]:
-    """Convolution forward pass by im2col and a matrix product per image.
+    """Convolution forward pass by im2col and one matrix product per batch of images.
 
     ``out[n, f, h, w] = sum_{c,i,j} w[f, c, i, j] * xpad[n, c, h*stride + i, w*stride + j] + b[f]``.
 
@@ -130,10 +138,12 @@ def conv_forward_fast(
     out_h, out_w = windows.shape[4:]
     w_rows = w.reshape(num_filters, -1)
     out = np.empty((x.shape[0], num_filters, out_h * out_w), dtype=np.result_type(x, w))
-    batches = _batches(windows)
+    batches = _batches(len(x), w_rows.shape[1] * out_h * out_w * out.itemsize, _CONV_STEP_BYTES)
+    products = np.empty((num_filters, batches[0].stop * out_h * out_w), dtype=out.dtype)
     for batch, cols in zip(batches, _columns(windows, batches)):
-        np.matmul(w_rows, cols, out=out[batch])
-        out[batch] += b.reshape(-1, 1)
+        step = np.matmul(w_rows, cols, out=products[:, : cols.shape[1]])  # (F, n*H'*W')
+        by_image = step.reshape(num_filters, -1, out_h * out_w).transpose(1, 0, 2)
+        np.add(by_image, b.reshape(-1, 1), out=out[batch])
     return out.reshape(len(x), num_filters, out_h, out_w), (x_padded, w, conv_param)
 
 
@@ -143,10 +153,8 @@ def conv_backward_fast(dout: Array, cache: Cache) -> tuple[Array, Array, Array]:
     ``db[f] = sum dout[:, f]``; ``dw[f] = sum_{n,h,w} dout[n, f, h, w] * xpad[n, :, window(h, w)]``;
     ``dx`` gets ``dout[n, f, h, w] * w[f]`` added onto each window ``(n, h, w)``.
 
-    For dx, ``dout`` is first spread onto the grid of the padded input, at the position where
-    each window starts (``(h*stride, w*stride)``, zeros elsewhere). One matrix product turns it
-    into the gradient of every window element, and ``_col2im`` sums those onto the input. The
-    product skips the end of the grid, past the last window start: its result there is zero.
+    Two passes over batches of images (``_filter_gradient``, then ``_input_gradient``), so that
+    only one pass's buffers exist at a time.
 
     Args:
         dout: (N, F, H', W') upstream gradient.
@@ -157,30 +165,68 @@ def conv_backward_fast(dout: Array, cache: Cache) -> tuple[Array, Array, Array]:
     """
     x_padded, w, conv_param = cache
     stride, pad = conv_param["stride"], conv_param["pad"]
+    padded_h, padded_w = x_padded.shape[2:]
+    dw = _filter_gradient(dout, x_padded, w.shape[2:], stride).T.reshape(w.shape)
+    dx_padded = _input_gradient(dout, w, x_padded.shape, stride)
+    dx = np.ascontiguousarray(dx_padded[:, :, pad : padded_h - pad, pad : padded_w - pad])
+    return dx, dw, dout.sum(axis=(0, 2, 3))
+
+
+def _filter_gradient(dout: Array, x_padded: Array, kernel: tuple[int, int], stride: int) -> Array:
+    """dw, transposed: the columns of each batch of images times the batch's ``dout``, summed.
+
+    Args:
+        dout: (N, F, H', W') upstream gradient.
+        x_padded: (N, C, Hp, Wp) padded input, from the cache.
+        kernel: (HH, WW) filter size.
+        stride: step between windows.
+
+    Returns:
+        (C*HH*WW, F) gradient of the filters, each filter a column.
+    """
     num_images, num_filters, out_h, out_w = dout.shape
-    _, channels, padded_h, padded_w = x_padded.shape
-    kernel = w.shape[2:]
-    used = stride * ((out_h - 1) * padded_w + out_w - 1) + 1  # up to the last window start
-    w_rows = w.reshape(num_filters, -1)
-    dout_rows = dout.reshape(num_images, num_filters, out_h * out_w)
-    db = dout_rows.sum(axis=(0, 2))
-    dw_cols = np.zeros(w_rows.shape[::-1], dtype=np.result_type(dout, x_padded))  # dw transposed
-    dx_padded = np.empty(x_padded.shape, dtype=np.result_type(dout, w))
-    dx_grid = dx_padded.reshape(num_images, channels, padded_h * padded_w)
     windows = _windows(x_padded, kernel, stride)
-    batches = _batches(windows)
-    # Reused for every batch; what no step writes stays zero.
-    starts = np.zeros((batches[0].stop, num_filters, padded_h, padded_w), dtype=dout.dtype)
-    dcols = np.zeros((batches[0].stop, w_rows.shape[1], padded_h * padded_w), dtype=dx_padded.dtype)
+    column_length = x_padded.shape[1] * kernel[0] * kernel[1]
+    dw_cols = np.zeros((column_length, num_filters), dtype=np.result_type(dout, x_padded))
+    batches = _batches(num_images, column_length * out_h * out_w * x_padded.itemsize, _CONV_STEP_BYTES)
     for batch, cols in zip(batches, _columns(windows, batches)):
-        step = len(cols)
-        dw_cols += np.matmul(cols, dout_rows[batch].transpose(0, 2, 1)).sum(axis=0)
-        starts[:step, :, : stride * out_h : stride, : stride * out_w : stride] = dout[batch]
-        starts_grid = starts[:step].reshape(step, num_filters, padded_h * padded_w)
-        np.matmul(w_rows.T, starts_grid[:, :, :used], out=dcols[:step, :, :used])
-        _col2im(dcols[:step], kernel, padded_w, out=dx_grid[batch])
-    dx = dx_padded[:, :, pad : padded_h - pad, pad : padded_w - pad]
-    return dx, dw_cols.T.reshape(w.shape), db
+        dout_rows = dout[batch].reshape(-1, num_filters, out_h * out_w).transpose(1, 0, 2)
+        dw_cols += cols @ dout_rows.reshape(num_filters, -1).T
+    return dw_cols
+
+
+def _input_gradient(dout: Array, w: Array, padded_shape: tuple[int, ...], stride: int) -> Array:
+    """dx on the padded grid: ``dout`` spread onto the grid, a matrix product, then col2im.
+
+    ``dout`` goes onto the grid of the padded input at the position where each window starts
+    (``(h*stride, w*stride)``, zeros elsewhere); one matrix product per batch of images turns it
+    into the gradient of every window element, and ``_col2im`` sums those onto the input.
+
+    Args:
+        dout: (N, F, H', W') upstream gradient.
+        w: (F, C, HH, WW) filters.
+        padded_shape: (N, C, Hp, Wp), the shape of the padded input.
+        stride: step between windows.
+
+    Returns:
+        (N, C, Hp, Wp) gradient of the padded input (a transposed view of a (C, N, Hp, Wp) array).
+    """
+    num_images, num_filters, out_h, out_w = dout.shape
+    _, channels, padded_h, padded_w = padded_shape
+    w_rows = w.reshape(num_filters, -1)
+    column_length, grid = w_rows.shape[1], padded_h * padded_w
+    dx_by_channel = np.empty((channels, num_images, grid), dtype=np.result_type(dout, w))
+    batches = _batches(num_images, column_length * grid * dx_by_channel.itemsize, _CONV_STEP_BYTES)
+    # Reused for every batch; what no step writes stays zero.
+    starts = np.zeros((num_filters, batches[0].stop, padded_h, padded_w), dtype=dout.dtype)
+    dcols = np.empty((column_length, batches[0].stop, grid), dtype=dx_by_channel.dtype)
+    for batch in batches:
+        step = batch.stop - batch.start
+        starts[:, :step, : stride * out_h : stride, : stride * out_w : stride] = dout[batch].transpose(1, 0, 2, 3)
+        starts_rows = starts[:, :step].reshape(num_filters, -1)
+        np.matmul(w_rows.T, starts_rows, out=dcols[:, :step].reshape(column_length, -1))
+        _col2im(dcols[:, :step], w.shape[2:], padded_w, out=dx_by_channel[:, batch])
+    return dx_by_channel.reshape(channels, num_images, padded_h, padded_w).transpose(1, 0, 2, 3)
 
 
 def max_pool_forward_fast(x: Array, pool_param: Params) -> tuple[Array, Cache]:
@@ -219,7 +265,7 @@ def max_pool_backward_fast(dout: Array, cache: Cache) -> Array:
     windows = _pool_windows(x.shape, pool_param)
     overlapping = pool_param["stride"] < max(pool_param["pool_height"], pool_param["pool_width"])
     dx = np.empty(x.shape, dtype=np.result_type(dout, x))
-    for batch in _batches(x):
+    for batch in _batches(len(x), x[:1].nbytes, _STEP_BYTES):
         step_x, step_out, step_dx = x[batch], out[batch], dx[batch]
         is_max = [step_x[window] == step_out for window in windows]
         num_max = np.zeros(step_out.shape, dtype=dx.dtype)
