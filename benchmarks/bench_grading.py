@@ -27,13 +27,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from statistics import median
 
 import numpy as np
 
@@ -188,10 +188,6 @@ def grade_timed(submission: Path, scratch: Path) -> tuple[dict[str, float], run.
 
 
 # --- the four parts ---------------------------------------------------------------------------------
-def median_of(values: Sequence[float]) -> float:
-    return statistics.median(values)
-
-
 def verdict(ratio: float, target: float) -> str:
     return "PASS" if ratio <= target else "MISS"
 
@@ -203,7 +199,7 @@ def time_calls(call: Callable[[], object], count: int) -> float:
         start = time.perf_counter()
         call()
         seconds.append(time.perf_counter() - start)
-    return median_of(seconds)
+    return median(seconds)
 
 
 def worker_costs(staged: Staged) -> dict[str, float]:
@@ -232,7 +228,7 @@ def worker_costs(staged: Staged) -> dict[str, float]:
             pass
         framework_import = time.perf_counter() - begin
     local = time_calls(lambda: layers.affine_forward(x, w, b), 200)
-    return {"start": median_of(starts), "ping": ping, "call": remote, "local call": local, "torch": framework_import}
+    return {"start": median(starts), "ping": ping, "call": remote, "local call": local, "torch": framework_import}
 
 
 def requests_of(ran: run.Ran) -> int:
@@ -269,7 +265,7 @@ def compare_runs(rounds: int, scratch: Path) -> dict[str, list]:
 
 def report_runs(found: dict[str, list], costs: dict[str, float]) -> list[str]:
     verdicts = []
-    seconds = {kind: median_of([ran.seconds for ran in found[kind]]) for kind in ("worker", "in-process", "plain loops")}
+    seconds = {kind: median([ran.seconds for ran in found[kind]]) for kind in ("worker", "in-process", "plain loops")}
     ratio = seconds["worker"] / seconds["in-process"]
     verdicts.append(verdict(ratio, TARGETS["worker / in-process"]))
     print(f"\n(a) the reference's hidden checks (pytest run, median): through the worker {seconds['worker']:.1f} s, "
@@ -283,7 +279,7 @@ def report_runs(found: dict[str, list], costs: dict[str, float]) -> list[str]:
         checks = sum(parts[kind].values())
         print(f"    {kind}: {checks:.1f} s in the checks, {seconds[kind] - checks:.1f} s outside them (pytest's start, "
               "collection)")  # fmt: skip
-    requests = median_of([requests_of(ran) for ran in found["in-process"]])
+    requests = median([requests_of(ran) for ran in found["in-process"]])
     per_request = costs["call"] - costs["local call"]
     print("    where the worker's extra time goes (medians):")
     print(f"      {len(parts['worker'])} worker starts (a fresh worker per part: process, isolation, NumPy imported) x "
@@ -303,7 +299,7 @@ def report_runs(found: dict[str, list], costs: dict[str, float]) -> list[str]:
     print(f"\n(c) plain loops {seconds['plain loops']:.1f} s, vectorised reference {seconds['worker']:.1f} s (both through "
           f"the worker): ratio {loops_ratio:.2f} (target <= 2) {verdicts[-1]}")  # fmt: skip
 
-    steps = {name: median_of([row[name] for row in found["steps"]]) for name in found["steps"][0]}
+    steps = {name: median([row[name] for row in found["steps"]]) for name in found["steps"][0]}
     total = sum(steps.values())
     print(f"\n(d) grading the reference once, in all: {total:.1f} s (median per step: "
           + ", ".join(f"{name} {value:.2f} s" for name, value in steps.items()) + ")")
@@ -313,7 +309,7 @@ def report_runs(found: dict[str, list], costs: dict[str, float]) -> list[str]:
 
 def _median_parts(runs: list[run.Ran]) -> dict[str, float]:
     tables = [per_part(ran) for ran in runs]
-    return {part: median_of([table.get(part, 0.0) for table in tables]) for part in tables[0]}
+    return {part: median([table.get(part, 0.0) for table in tables]) for part in tables[0]}
 
 
 def gradient_checks(scratch: Path) -> None:

@@ -39,6 +39,9 @@ CONV = dict(channels=3, size=32, filters=32, kernel=7, pad=3)
 """3x32x32 inputs, 32 filters 7x7, pad 3, stride 1: the output is (N, 32, 32, 32)."""
 BLOCK_SECONDS = 0.4
 """Aim of one block of iterations of the slower side."""
+SETTLE_SECONDS = 0.2
+"""Pause before each block: idle BLAS and OpenMP threads spin for a while after their work (about
+0.1 s for OpenBLAS), and on two cores that would slow the other side's next block."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,7 @@ class Side:
         )  # fmt: skip
 
     def run(self, case: Case, iterations: int) -> list[float]:
+        time.sleep(SETTLE_SECONDS)
         request = {"layer": case.layer, "dtype": case.dtype, "iterations": iterations}
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()

@@ -31,7 +31,7 @@ Params = dict[str, Any]
 _STEP_BYTES = 2**21
 # Convolution works on about this many bytes of columns per step (at least one image's): its
 # matrix products are then large, and its buffers bounded.
-_CONV_STEP_BYTES = 2**24
+_CONV_STEP_BYTES = 2**23
 
 
 def _batches(count: int, image_bytes: int, step_bytes: int) -> list[slice]:
@@ -220,9 +220,10 @@ def _input_gradient(dout: Array, w: Array, padded_shape: tuple[int, ...], stride
     # Reused for every batch; what no step writes stays zero.
     starts = np.zeros((num_filters, batches[0].stop, padded_h, padded_w), dtype=dout.dtype)
     dcols = np.empty((column_length, batches[0].stop, grid), dtype=dx_by_channel.dtype)
+    on_grid = (slice(None), slice(None), slice(0, stride * out_h, stride), slice(0, stride * out_w, stride))
     for batch in batches:
         step = batch.stop - batch.start
-        starts[:, :step, : stride * out_h : stride, : stride * out_w : stride] = dout[batch].transpose(1, 0, 2, 3)
+        starts[:, :step][on_grid] = dout[batch].transpose(1, 0, 2, 3)
         starts_rows = starts[:, :step].reshape(num_filters, -1)
         np.matmul(w_rows.T, starts_rows, out=dcols[:, :step].reshape(column_length, -1))
         _col2im(dcols[:, :step], w.shape[2:], padded_w, out=dx_by_channel[:, batch])
