@@ -8,8 +8,11 @@ Each side runs in its own subprocess (NumPy's never imports torch), both started
 thread settings: OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS in the environment
 before any import, and torch.set_num_threads. The two subprocesses take turns, one block of
 iterations each, the side going first alternating from round to round, so that the load of a
-shared machine falls on both alike. A round's ratio is NumPy's median time over torch's; a case's
+shared machine falls on both alike; each block starts after a short pause, once the other side's
+idle threads have stopped spinning. A round's ratio is NumPy's median time over torch's; a case's
 ratio is the median over rounds, printed with their range and checked against issue 9's target.
+A control case, one 1024x1024 matrix product, shows how NumPy's BLAS compares with torch's on
+its own at the moment of the run, with no layer around it.
 
 Peak memory is the rise of the resident set size during one step, in a fresh subprocess per side
 and repeat: the high-water mark is reset (/proc/self/clear_refs) once the inputs exist and a tiny
@@ -37,6 +40,8 @@ BATCH = 50
 """N of every case: the ThreeLayerConvNet shape of issue 9."""
 CONV = dict(channels=3, size=32, filters=32, kernel=7, pad=3)
 """3x32x32 inputs, 32 filters 7x7, pad 3, stride 1: the output is (N, 32, 32, 32)."""
+MATMUL_SIDE = 1024
+"""The control case: a product of two square matrices this size."""
 BLOCK_SECONDS = 0.4
 """Aim of one block of iterations of the slower side."""
 SETTLE_SECONDS = 0.2
@@ -51,7 +56,7 @@ class Case:
     name: str
     layer: str
     """"conv" (forward and backward), "pool" (2x2 stride 2, forward and backward), "train", or
-    "matmul" (a control: one 1024x1024 product, BLAS against torch's own, with no layer around it)."""
+    "matmul" (a control: one square matrix product, NumPy's BLAS against torch's, no layer around it)."""
     dtype: str
     target: float | None
     """The largest NumPy / torch ratio issue 9 allows; None for a control, printed for context."""
@@ -84,8 +89,7 @@ def _inputs(layer: str, dtype: str, batch: int) -> dict:
     if layer == "pool":
         return dict(x=draw(batch, f, s, s), dout=draw(batch, f, s // 2, s // 2))
     if layer == "matmul":
-        side = 1024 if batch == BATCH else 8
-        return dict(a=draw(side, side), b=draw(side, side))
+        return dict(a=draw(MATMUL_SIDE, MATMUL_SIDE), b=draw(MATMUL_SIDE, MATMUL_SIDE))
     return dict(X=draw(batch, c, s, s), y=rng.integers(0, 10, batch))
 
 
@@ -224,7 +228,7 @@ def measure_memory(side: str, layer: str, dtype: str) -> None:
 # --- the orchestrating process --------------------------------------------------------------------
 def _environment(threads: int) -> dict[str, str]:
     environment = dict(os.environ)
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BENCH_THREADS"):
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         environment[name] = str(threads)
     environment["PYTHONPATH"] = os.pathsep.join([str(SOLUTIONS), str(ROOT)])
     return environment

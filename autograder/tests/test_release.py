@@ -170,7 +170,10 @@ def _part_table(output: str) -> dict[str, tuple[int, int, int]]:
 def test_bundle_works_alone(released, tmp_path):
     student = shutil.copytree(released.student, tmp_path / "student")
     python = _fresh_python(tmp_path / "venv")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON") and key != "VIRTUAL_ENV"}
+    env = {
+        key: value for key, value in os.environ.items()
+        if not key.startswith(("PYTHON", "PYTEST")) and key != "VIRTUAL_ENV"
+    }  # fmt: skip
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([python, *args], cwd=student, env=env, capture_output=True, text=True, timeout=900)
