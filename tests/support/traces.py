@@ -13,6 +13,7 @@ a shape check with the same shape, and ended alike: the same failure, or the sam
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,9 @@ from .checks import Comparison
 
 STORED_DIGITS = 10
 """Significant digits a stored number keeps: far below any check's tolerance."""
+ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+INTROSPECTION = "\nassert "
+"""Where pytest's account of a plain `assert` starts in its message (with reprs that vary)."""
 
 
 class Differs(Exception):
@@ -181,8 +185,14 @@ class Recorder:
             ending: tuple[str, ...] = ("passed",)
         elif isinstance(error, AssertionError):
             failed = any(not step.passed for step in self.steps)
-            ending = ("failed",) if failed else ("failed", str(error))
+            ending = ("failed",) if failed else ("failed", _message(error))
         else:
             kind = getattr(error, "kind", type(error).__name__)
             ending = ("error", str(kind), str(getattr(error, "message", error)))
         return Trace(tuple(self.steps), ending)
+
+
+def _message(error: AssertionError) -> str:
+    """The failure's own message, without what varies from run to run (object addresses, and
+    pytest's introspection of a plain `assert`)."""
+    return ADDRESS.sub("", str(error).split(INTROSPECTION, 1)[0])

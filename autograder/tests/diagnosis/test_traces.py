@@ -55,6 +55,9 @@ def test_failures_outside_comparisons_are_compared_by_message():
 
     assert _run(raising("x changed")).alike(_run(raising("x changed")))
     assert not _run(raising("x changed")).alike(_run(raising("w changed")))
+    first = _run(raising("too slow: <Solver object at 0x7f06>\nassert 0.7 == 1.0\n + where 0.7 = <at 0x7f06>"))
+    again = _run(raising("too slow: <Solver object at 0x7fa7>\nassert 0.7 == 1.0\n + where 0.7 = <at 0x7fa7>"))
+    assert first.ending == ("failed", "too slow: <Solver object>") and first.alike(again)
 
 
 def test_errors_of_the_code_are_compared_by_kind_and_message():
