@@ -25,3 +25,4 @@ test: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/python -m autograder build
+	$(BIN)/python -m autograder catalog-export
