@@ -7,7 +7,7 @@ submission's time part by part.
 
 (a) The reference graded through the sandboxed worker, and the same hidden checks with the
     reference called in-process (the `benchmarks.inprocess` plugin stands in for the worker);
-    then where the worker's time goes: a fresh worker per part, torch imported again, requests.
+    then where the worker's time goes: its launch, a fresh worker per part, the requests.
 (b) Every directional gradient check of the hidden tests, timed against the full numeric gradient
     of the same function at the same point (the `benchmarks.gradient_timing` plugin), through the
     worker, framework part aside (it checks no gradients numerically).
@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -206,49 +205,36 @@ def time_calls(call: Callable[[], object], count: int) -> float:
 
 
 def worker_costs(staged: Staged) -> dict[str, float]:
-    """Seconds: a worker's life for one part (start, import the package, one call, stop), a round
-    trip (ping), a small call (through the worker and in-process), importing backprop.framework (so
-    torch) in the worker, and torch's first optimizer."""
+    """Seconds: launching a worker's process (isolation, Python, NumPy) and its first call, once per
+    grading and overlapping pytest's collection; a fresh worker for a part (forked from the zygote
+    where there is a jail, launched anew elsewhere) and its first call, which imports the package;
+    a round trip (ping); a small call through the worker and in-process."""
     from backprop import layers
 
     limits = load_manifest().limits
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal((4, 5)), rng.standard_normal((5, 3)), rng.standard_normal(3)
-    cycles = []  # what a part pays before its checks: a fresh worker, the package imported, then stopped
-    for _ in range(5):
+    launches = []
+    for _ in range(3):
         begin = time.perf_counter()
         with Worker(staged.root, limits) as worker:
             StudentProxy(worker).layers.affine_forward(x, w, b)
-        cycles.append(time.perf_counter() - begin)
+            launches.append(time.perf_counter() - begin)
     with Worker(staged.root, limits) as worker:
         student = StudentProxy(worker)
-        student.layers.affine_forward(x, w, b)  # imports the module
+        student.layers.affine_forward(x, w, b)
+        fresh = []
+        for _ in range(10):
+            begin = time.perf_counter()
+            worker.fresh()
+            student.layers.affine_forward(x, w, b)
+            fresh.append(time.perf_counter() - begin)
         ping = time_calls(worker.ping, 200)
         remote = time_calls(lambda: student.layers.affine_forward(x, w, b), 200)
-        begin = time.perf_counter()
-        try:
-            worker.call("framework.no_such_name")  # imports backprop.framework, then fails to find the name
-        except StudentError:
-            pass
-        framework_import = time.perf_counter() - begin
+        forks = worker.isolation.jail
     local = time_calls(lambda: layers.affine_forward(x, w, b), 200)
-    return {"worker": median(cycles), "ping": ping, "call": remote, "local call": local, "torch": framework_import,
-            "optimizer": first_optimizer_seconds()}  # fmt: skip
-
-
-FIRST_OPTIMIZER = """
-import time, torch
-start = time.perf_counter()
-torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
-print(time.perf_counter() - start)
-"""
-
-
-def first_optimizer_seconds() -> float:
-    """Seconds torch takes to make its first optimizer in a fresh interpreter (it imports more then);
-    0 where torch is not installed."""
-    result = subprocess.run([sys.executable, "-c", FIRST_OPTIMIZER], capture_output=True, text=True)
-    return float(result.stdout) if result.returncode == 0 else 0.0
+    return {"launch": median(launches), "fresh": median(fresh), "forks": forks, "ping": ping, "call": remote,
+            "local call": local}  # fmt: skip
 
 
 def requests_of(ran: run.Ran) -> int:
@@ -308,15 +294,17 @@ def report_runs(found: dict[str, list], costs: dict[str, float]) -> list[str]:
     requests = median([requests_of(ran) for ran in found["in-process"]])
     per_request = costs["call"] - costs["local call"]
     print("    where the worker's extra time goes (medians):")
-    print(f"      a fresh worker per part (start: process, isolation, NumPy; import the package; stop): {len(parts['worker'])}"
-          f" x {costs['worker']:.2f} s = {len(parts['worker']) * costs['worker']:.1f} s")  # fmt: skip
-    print(f"      torch again in the worker: importing backprop.framework {costs['torch']:.2f} s, then its first optimizer"
-          f" {costs['optimizer']:.2f} s (lazy imports; timed in a fresh interpreter)")  # fmt: skip
+    starts = len(parts["worker"])
+    how = "forked from the zygote" if costs["forks"] else "launched anew (no jail here, so no zygote)"
+    print(f"      launching the worker's process and its first call: {costs['launch']:.2f} s, once, while pytest "
+          "collects (a part that requires a large package, torch, has a process of its own, which imports it "
+          "while the other parts run)")  # fmt: skip
+    print(f"      a fresh worker per part, {how}, and its first call: {starts} x {costs['fresh']:.3f} s"
+          f" = {starts * costs['fresh']:.2f} s")  # fmt: skip
     print(f"      {requests:.0f} requests (calls, gets, sets) x {1e3 * per_request:.2f} ms each = {requests * per_request:.1f} s"
           f" (a round trip alone, ping: {1e3 * costs['ping']:.2f} ms; affine_forward on (4, 5) x (5, 3):"
           f" {1e3 * costs['call']:.2f} ms through the worker, {1e3 * costs['local call']:.3f} ms in-process)")  # fmt: skip
-    starts = len(parts["worker"])
-    explained = starts * costs["worker"] + costs["torch"] + costs["optimizer"] + requests * per_request
+    explained = starts * costs["fresh"] + requests * per_request
     print(f"      together {explained:.1f} s of the {seconds['worker'] - seconds['in-process']:.1f} s measured; the rest is"
           " larger arrays copied and encoded, and the machine's load")  # fmt: skip
 

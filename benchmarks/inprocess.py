@@ -29,24 +29,13 @@ import pytest
 
 from autograder.run import SOLUTIONS
 from autograder.sandbox import CallResult, NotStarted, Ref, RemoteObject, StudentError
-from autograder.sandbox.worker_main import same
+from autograder.sandbox.worker_main import copy_values, same
 
 PLAIN = (type(None), bool, int, float, str, np.ndarray, np.dtype)
 """Types that travel as values (as in the codec); anything else stays behind a handle."""
 HIDDEN_CONFTEST = "autograder.hidden.conftest"
 REQUESTS_LINE = "benchmarks.inprocess requests: "
 """Starts the line of pytest's summary that counts the requests (bench_grading reads it)."""
-
-
-def _copy_values(value: Any) -> Any:
-    """A copy of the arrays and containers in `value`; other objects are kept, not copied."""
-    if type(value) is np.ndarray:
-        return value.copy()
-    if type(value) in (list, tuple):
-        return type(value)(_copy_values(item) for item in value)
-    if type(value) is dict:
-        return {key: _copy_values(item) for key, item in value.items()}
-    return value
 
 
 class InProcessWorker:
@@ -65,8 +54,6 @@ class InProcessWorker:
         self.printed: list[str] = []
         self.requests = 0
         """Requests served (calls, gets and sets): what would have been round trips to the worker."""
-        self.part: str | None = None
-        """Set by the hidden tests' conftest, which closes the worker when the part changes."""
         self._objects: dict[int, Any] = {}
         self._ids = itertools.count(1)
 
@@ -78,6 +65,13 @@ class InProcessWorker:
 
     def close(self) -> None:
         self._objects.clear()
+
+    def schedule(self, plan: Any) -> None:
+        """Called by the hidden tests' conftest with what each part requires (the worker imports it ahead)."""
+
+    def begin(self, part: str) -> None:
+        """Called by the hidden tests' conftest before each check of `part` (the worker's is fresh per part)."""
+        self.printed.clear()
 
     # --- the Worker's requests ------------------------------------------------------------------
     def call(self, target: str, /, *args: Any, **kwargs: Any) -> Any:
@@ -120,7 +114,7 @@ class InProcessWorker:
 
     def _call(self, function: Any, label: str, args: tuple, kwargs: dict) -> Any:
         args, kwargs = self._inward(args), self._inward(kwargs)
-        pristine_args, pristine_kwargs = _copy_values(args), _copy_values(kwargs)
+        pristine_args, pristine_kwargs = copy_values(args), copy_values(kwargs)
         self.last = None
         try:
             value = function(*args, **kwargs)

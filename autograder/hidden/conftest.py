@@ -15,6 +15,10 @@ Conventions every hidden test follows (a test that breaks them fails to collect)
   (`pytest.mark.requires("torch", extra="framework")`): where the module cannot be imported in this
   trusted process, its checks do not run and read `unavailable`, and the part is not graded.
 
+Each part runs in a fresh worker process, forked where the sandbox allows from a zygote that
+imported NumPy (and, for a part that requires a large package, that package) before any student
+code ran; see autograder.sandbox.
+
 Each test's entry in pytest-json-report's report gets `{"part", "check", "weight", "status",
 "feedback"}`: status `passed`, `failed` (an assertion: the feedback is its message), `not_started`
 (the student code raised NotImplementedError), `unavailable` (a package the part requires is not
@@ -30,8 +34,9 @@ ids under `diagnosis`. The replays take at most DIAGNOSIS_SHARE of the submissio
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +78,23 @@ class RecordingWorker(Worker):
         self.printed: list[str] = []
         self.part: str | None = None
         """The part whose checks this worker runs; a new part gets a fresh worker."""
+        self.plan: dict[str, tuple[str, ...]] = {}
+        """The installed packages each part requires (see `_plan`)."""
+        self.prepare(())  # while pytest collects the checks
+
+    def schedule(self, plan: dict[str, tuple[str, ...]]) -> None:
+        """Learn what each part requires. Parts that import a large package get their workers
+        from a process that imports it now, while the other parts run."""
+        self.plan = dict(plan)
+        for preload in self.plan.values():
+            self.prepare(preload)
+
+    def begin(self, part: str) -> None:
+        """Run the checks of `part` in a fresh worker: nothing one part's code did reaches the next."""
+        self.printed.clear()
+        if part != self.part:
+            self.fresh(self.plan.get(part, ()))
+            self.part = part
 
     def _keep_output(self) -> None:
         if self.last is not None and self.last.output:
@@ -115,7 +137,9 @@ def pytest_configure(config: pytest.Config) -> None:
     kinds = ", ".join(manifest.weights)
     config.addinivalue_line("markers", f"check(kind): the kind of a hidden check, one of {kinds}")
     config.addinivalue_line(
-        "markers", "requires(module, extra): the part needs an optional package; without it the part is not graded"
+        "markers",
+        "requires(module, extra, warm=()): the part needs an optional package; without it the part is not graded "
+        "(warm: modules the package imports on first use, which the part's worker imports ahead)",
     )
     limit = config.getoption("--time-limit")
     config.stash[DEADLINE] = None if limit is None else time.monotonic() + limit
@@ -162,7 +186,7 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     return report
 
 
-def _require(module: str, *, extra: str) -> None:
+def _require(module: str, *, extra: str, warm: Sequence[str] = ()) -> None:
     """Raise PartUnavailable unless `module` imports in this process (the worker runs the same Python)."""
     try:
         importlib.import_module(module)
@@ -174,22 +198,59 @@ def _require(module: str, *, extra: str) -> None:
         ) from None
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Make the session's worker now, so that its first process starts while pytest collects."""
+    root = session.config.getoption("--submission")
+    if root is not None:
+        session.config.stash[WORKER] = RecordingWorker(Path(root), session.config.stash[MANIFEST].limits)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The checks of parts that require an optional package run last: their worker's process
+    imports the package meanwhile (see RecordingWorker.schedule)."""
+    items.sort(key=lambda item: any(item.iter_markers("requires")))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    worker = session.config.stash.get(WORKER, None)
+    if worker is not None:
+        worker.schedule(_plan(session.items))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    worker = session.config.stash.get(WORKER, None)
+    if worker is not None:
+        worker.close()
+
+
+def _plan(items: Sequence[pytest.Item]) -> dict[str, tuple[str, ...]]:
+    """For each part, the packages its worker imports ahead: the modules its `requires` markers
+    name, and their `warm` ones. A part whose required packages are not installed is left out
+    (its checks do not run)."""
+    preload: dict[str, dict[str, None]] = {}
+    available: dict[str, bool] = {}
+    for item in items:
+        part = item.stash[GRADED_AS][0]
+        modules = preload.setdefault(part, {})
+        available.setdefault(part, True)
+        for mark in item.iter_markers("requires"):
+            available[part] &= importlib.util.find_spec(mark.args[0]) is not None
+            modules.update(dict.fromkeys((mark.args[0], *mark.kwargs.get("warm", ()))))
+    return {part: tuple(modules) for part, modules in preload.items() if available[part]}
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for mark in item.iter_markers("requires"):
         _require(*mark.args, **mark.kwargs)
-    worker = item.config.stash.get(WORKER, None)
-    if worker is not None:
-        worker.printed.clear()
-        part = item.stash[GRADED_AS][0]
-        if worker.part not in (None, part):
-            worker.close()  # a fresh worker per part: nothing one part's code did reaches the next
-        worker.part = part
     deadline = item.config.stash[DEADLINE]
     if deadline is not None and time.monotonic() > deadline:
         raise OutOfTime(
             "Not run: grading reached the time limit for the whole submission. "
             "The checks that ran before keep their credit; look for slow code (loops over every entry?)."
         )
+    worker = item.config.stash.get(WORKER, None)
+    if worker is not None:
+        worker.begin(item.stash[GRADED_AS][0])
 
 
 def _outcome(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, str]:
@@ -238,14 +299,13 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None])
 
 
 @pytest.fixture(scope="session")
-def student(pytestconfig: pytest.Config) -> Iterator[StudentProxy]:
-    """The staged submission's package, every call running in one sandboxed worker for the session."""
-    root = pytestconfig.getoption("--submission")
-    if root is None:
+def student(pytestconfig: pytest.Config) -> StudentProxy:
+    """The staged submission's package, its calls running in the session's sandboxed worker (a
+    fresh process for each part)."""
+    worker = pytestconfig.stash.get(WORKER, None)
+    if worker is None:
         pytest.exit("the hidden tests need --submission FOLDER (a folder holding a staged backprop/ package)", 4)
-    with RecordingWorker(Path(root), pytestconfig.stash[MANIFEST].limits) as worker:
-        pytestconfig.stash[WORKER] = worker
-        yield StudentProxy(worker)
+    return StudentProxy(worker)
 
 
 @pytest.fixture

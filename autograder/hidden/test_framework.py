@@ -19,7 +19,9 @@ from autograder.sandbox.client import RemoteObject
 from tests.support import cases
 from tests.support.checks import assert_close, assert_shape
 
-pytestmark = [pytest.mark.framework, pytest.mark.requires("torch", extra="framework")]
+pytestmark = [pytest.mark.framework, pytest.mark.requires("torch", extra="framework", warm=("torch._dynamo",))]
+"""torch imports torch._dynamo when the first optimizer is made (about a second): the part's worker
+imports it ahead, with torch, while the other parts run."""
 
 FC, CNN = "FullyConnectedNet", "ThreeLayerConvNet"
 FLOAT32 = dict(rtol=1e-4, atol=1e-5)

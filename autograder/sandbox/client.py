@@ -45,6 +45,8 @@ OK_KEYS = {"status", "value", "mutated_args", "mutated_kwargs", "writeback_args"
 ERROR_KEYS = {"status", "kind", "message", "traceback", "phase", "not_implemented", "unclean"}
 PHASES = {"import", "lookup", "call", "encode", "worker"}
 MESSAGE_CHARS, TRACEBACK_CHARS = 2000, 8000
+END_TIMEOUT_S = 5.0
+"""Time a zygote has to end its worker and what it left before the whole process is killed."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,12 @@ class Worker:
         self.starts = 0
         """How many worker processes have been started (restarts included)."""
         self._process: WorkerProcess | None = None
-        self._finalizer: weakref.finalize | None = None
+        """The process whose worker serves the requests now (a zygote's, where workers fork)."""
+        self._launched: dict[tuple[str, ...], tuple[WorkerProcess, weakref.finalize]] = {}
+        """The processes launched, by the packages they preloaded: one at a time for each, where
+        workers do not fork; zygotes kept for the session where they do."""
+        self._preload: tuple[str, ...] = ()
+        """What the next worker is to have preloaded (see `fresh`)."""
         self._remotes: weakref.WeakValueDictionary[int, RemoteObject] = weakref.WeakValueDictionary()
         self._dropped: deque[tuple[str, int]] = deque()
         """(worker token, handle id) of RemoteObjects garbage collected since the last request."""
@@ -129,35 +136,93 @@ class Worker:
         return find_isolation(self.python, self.options)
 
     def start(self) -> None:
-        """Start the worker now (calls start it on demand) and wait until it is ready."""
+        """Start the worker now (calls start it on demand) and wait until it is ready.
+
+        Where workers fork (a jail), it is forked from the zygote that preloaded what `fresh`
+        asked for, launched now if it is not yet running; should that zygote fail, a new one is
+        launched once in its place.
+        """
         if self._process is not None:
             return
-        process = WorkerProcess(self.root, self.package, self.limits, self.options, self.isolation)
-        self._process = process
-        self._finalizer = weakref.finalize(self, process.close)
-        self.starts += 1
+        launched = self._launched.get(self._preload)
         try:
-            ready = self._receive(time.monotonic() + self.options.startup_timeout_s)
+            self._start(launched is None)
+        except SandboxError:
+            if launched is None:
+                raise
+            self._start(True)  # the zygote launched earlier died (a submission may kill it): anew
+        self.starts += 1
+
+    def _start(self, launch: bool) -> None:
+        if launch:
+            self._drop(self._preload)
+            process = WorkerProcess(self.root, self.package, self.limits, self.options, self.isolation, self._preload,
+                                    forks=self.isolation.jail)  # fmt: skip
+            self._launched[self._preload] = (process, weakref.finalize(self, process.close))
+        process = self._process = self._launched[self._preload][0]
+        deadline = time.monotonic() + self.options.startup_timeout_s
+        try:
+            if process.forks:
+                process.await_zygote(deadline)
+                process.spawn(deadline)
+            ready = self._receive(deadline)
         except (Deadline, Closed, ProtocolError) as error:
             output = process.output(self.options.output_chars)
-            self.close()
+            self._drop(self._preload)
             raise SandboxError(f"the worker did not start ({type(error).__name__}):\n{output}") from None
         if not (isinstance(ready, dict) and ready.get("status") == "ready"):
-            self.close()
+            self._drop(self._preload)
             raise SandboxError(f"the worker sent {ready!r} instead of its ready message")
 
+    def prepare(self, preload: tuple[str, ...]) -> None:
+        """Launch now, in the background, the zygote that workers preloading `preload` (installed
+        packages, imported before any student code) fork from, so that the imports overlap the
+        current worker's requests. Only where workers fork (a jail); elsewhere this does nothing
+        and the worker imports what it needs when it needs it."""
+        if preload not in self._launched and self.isolation.jail:
+            process = WorkerProcess(self.root, self.package, self.limits, self.options, self.isolation, preload,
+                                    forks=True)  # fmt: skip
+            self._launched[preload] = (process, weakref.finalize(self, process.close))
+
+    def fresh(self, preload: tuple[str, ...] = ()) -> None:
+        """Stop the current worker and everything it started: the next request runs in a new one,
+        with the installed packages in `preload` imported ahead. Existing handles become stale."""
+        self._stop()
+        self._preload = tuple(preload)
+
     def close(self) -> None:
-        """Stop the worker and everything it started, and remove its runtime folder."""
-        if self._finalizer is not None:
-            self._finalizer()
-        self._process = self._finalizer = None
-        self._remotes.clear()
-        self._take_dropped()
+        """Stop the worker and every process launched for it, with everything they started, and
+        remove their runtime folders."""
+        self._stop()
+        for preload in list(self._launched):
+            self._drop(preload)
 
     def restart(self) -> None:
         """Stop the worker and start a fresh one; existing handles become stale."""
-        self.close()
+        self._stop()
         self.start()
+
+    def _stop(self) -> None:
+        """Stop the current worker and everything it started. A forked one is ended by its zygote,
+        which is kept for the next; otherwise (or if the zygote fails) the whole process goes."""
+        process, self._process = self._process, None
+        if process is not None:
+            try:
+                clean = process.forks and process.end(time.monotonic() + END_TIMEOUT_S)["clean"]
+            except (Deadline, Closed, ProtocolError):
+                clean = False
+            if not clean:
+                self._drop(next(key for key, (held, _) in self._launched.items() if held is process))
+        self._remotes.clear()
+        self._take_dropped()
+
+    def _drop(self, preload: tuple[str, ...]) -> None:
+        """Kill the process launched for `preload`, if any, and remove its runtime folder."""
+        launched = self._launched.pop(preload, None)
+        if launched is not None:
+            if launched[0] is self._process:
+                self._process = None
+            launched[1]()
 
     # --- requests ----------------------------------------------------------------------------
     def call(self, target: str, /, *args: Any, **kwargs: Any) -> Any:
@@ -305,7 +370,7 @@ class Worker:
         except Deadline:
             process.kill()
             output = self._output()
-            self.close()
+            self._stop()
             what = "the import did not finish" if phase == "import" else "no answer"
             raise StudentTimeout(
                 "Timeout",
@@ -317,7 +382,7 @@ class Worker:
             status = process.exit_status()
             process.kill()
             output = self._output()
-            self.close()
+            self._stop()
             raise WorkerCrashed(
                 "WorkerCrashed", describe_exit(status, self.limits.memory_mb), output=output, target=label,
                 phase=phase,
@@ -328,7 +393,7 @@ class Worker:
         output = self._output()
         restarted = response["unclean"]
         if restarted:
-            self.close()
+            self._stop()
         return response, output, restarted
 
     def _receive(self, deadline: float) -> Any:
@@ -362,7 +427,7 @@ class Worker:
             if kind == "MemoryError":
                 limit = self.limits.memory_mb
                 message = f"{message or 'out of memory'} (memory limit {limit} MB; the worker will restart)"
-            self.close()
+            self._stop()
         cls = StudentError
         if response["not_implemented"]:
             cls = NotStarted
@@ -373,7 +438,7 @@ class Worker:
 
     def _bad(self, label: str, why: str, output: str) -> BadValue:
         """Undecodable or malformed output: the stream cannot be trusted, so stop the worker."""
-        self.close()
+        self._stop()
         return BadValue("BadValue", f"the worker sent back an invalid value: {why}", output=output, target=label)
 
     def _output(self) -> str:

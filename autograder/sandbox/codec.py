@@ -39,6 +39,8 @@ WIRE_DTYPES = frozenset(
 """Array and scalar dtypes that cross the wire: bool, ints, uints and floats, little-endian."""
 MAX_INT_BITS = 1024
 """Python ints wider than this are not sent as values (JSON parsers refuse huge numbers)."""
+IOV_MAX = 1024
+"""Most buffers one os.writev takes (Linux's limit)."""
 
 
 class ProtocolError(ValueError):
@@ -194,6 +196,18 @@ def encode(
     ).encode("ascii")
     body_length = HEADER_LENGTH.size + len(header) + sum(blob.nbytes for blob in encoder.blobs)
     return [PREFIX.pack(body_length), HEADER_LENGTH.pack(len(header)), header, *encoder.blobs]
+
+
+def unwritten(chunks: list[bytes | memoryview], written: int) -> list[memoryview]:
+    """What is left of a frame's chunks once their first `written` bytes are written: write them
+    with os.writev(fd, left[:IOV_MAX]), in as few system calls as the pipe takes (each one wakes
+    the reader), until nothing is left."""
+    views = [memoryview(chunk).cast("B") for chunk in chunks]
+    while views and written >= views[0].nbytes:
+        written -= views.pop(0).nbytes
+    if views:
+        views[0] = views[0][written:]
+    return views
 
 
 def dumps(value: Any, **options: Any) -> bytes:

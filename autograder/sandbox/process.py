@@ -6,6 +6,7 @@ Each start gets a fresh runtime folder (kept private to the grader):
     backprop-worker-XXXX/
         worker_main.py, codec.py    the worker program
         scratch/backprop/...        the worker's own copy of the package: its cwd, HOME, sys.path[0]
+        scratch/.part-XXXX/backprop/...   where workers fork from a zygote (a jail): a fresh copy per worker
         output.txt                  its stdout and stderr (bounded by RLIMIT_FSIZE)
         jail/                       where the jail's file system is mounted (in its namespace only)
 
@@ -21,12 +22,14 @@ import secrets
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from autograder.sandbox import codec
 from autograder.sandbox.errors import SandboxError
 from autograder.sandbox.isolation import PATH, Isolation, launch_spec, launcher_command
 from autograder.sandbox.options import LimitsLike, SandboxOptions
@@ -34,6 +37,8 @@ from autograder.sandbox.options import LimitsLike, SandboxOptions
 HERE = Path(__file__).resolve().parent
 RUNTIME_FILES = ("worker_main.py", "codec.py")
 SWEEP_ROUNDS = 20
+CONTROL_BYTES = 1 << 16
+"""Largest message the zygote sends."""
 PR_SET_CHILD_SUBREAPER = 36
 _LAUNCHED: set[int] = set()
 """Process ids of the running workers' launchers started by this process."""
@@ -48,11 +53,18 @@ class Closed(Exception):
 
 
 class WorkerProcess:
-    """One running worker with its pipes, capture file and runtime folder."""
+    """One running worker with its pipes, capture file and runtime folder.
 
-    def __init__(self, root: Path, package: str, limits: LimitsLike, options: SandboxOptions, found: Isolation):
+    With `forks`, what runs is a zygote (worker_main.Zygote) instead: `spawn` forks a fresh worker
+    from it, with pipes of its own, and `end` kills that worker and all it left behind, so the
+    next `spawn` starts clean at the cost of a fork. It needs a jail (a PID namespace of its own).
+    """
+
+    def __init__(self, root: Path, package: str, limits: LimitsLike, options: SandboxOptions, found: Isolation,
+                 preload: tuple[str, ...] = (), forks: bool = False):
         self.token = secrets.token_hex(8)
         self.found = found
+        self.forks = forks
         self.modules: dict[str, bool] = {}
         """Dotted names inside the package this worker imported (True) or found not to be modules."""
         self.runtime = Path(tempfile.mkdtemp(prefix="backprop-worker-"))
@@ -60,34 +72,104 @@ class WorkerProcess:
         self.capture_path = self.runtime / "output.txt"
         self.popen: subprocess.Popen | None = None
         self.capture = None
+        self.control: socket.socket | None = None
+        self.zygote_ready = False
         self.request_fd = self.response_fd = -1
+        passed: list[int] = []
         try:
             self._prepare(root, package)
             self.capture = open(self.capture_path, "ab")  # O_APPEND: truncating it rewinds the writer
-            request_read, self.request_fd = os.pipe()
-            self.response_fd, response_write = os.pipe()
-            try:
-                spec = launch_spec(
-                    found, options, limits.memory_mb,
-                    argv=self.command(package, options, limits, request_read, response_write),
-                    cwd=str(self.scratch), keep_fds=(request_read, response_write),
-                    copies=tuple((str(path), str(path)) for path in self._runtime_paths()),
-                    owned=(str(self.scratch),), root=str(self.runtime / "jail") if found.jail else None,
-                )  # fmt: skip
-                self.popen = subprocess.Popen(
-                    launcher_command(spec), cwd="/", env={"PATH": PATH}, stdin=subprocess.DEVNULL,
-                    stdout=self.capture, stderr=self.capture, pass_fds=(request_read, response_write),
-                    start_new_session=True,
-                )  # fmt: skip
-                _LAUNCHED.add(self.popen.pid)
-            finally:
-                os.close(request_read)
-                os.close(response_write)
-            os.set_blocking(self.request_fd, False)
-            os.set_blocking(self.response_fd, False)
+            if forks:
+                self.control, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                self.control.setblocking(False)
+                passed = [zygote_end.detach()]
+                channel = ["--control", str(passed[0])]
+            else:
+                passed = self._pipes()
+                channel = ["--request-fd", str(passed[0]), "--response-fd", str(passed[1])]
+            spec = launch_spec(
+                found, options, limits.memory_mb,
+                argv=self.command(package, options, limits) + channel + [
+                    argument for module in preload for argument in ("--preload", module)
+                ],
+                cwd=str(self.scratch), keep_fds=tuple(passed),
+                copies=tuple((str(path), str(path)) for path in self._runtime_paths()),
+                owned=(str(self.scratch),), root=str(self.runtime / "jail") if found.jail else None,
+            )  # fmt: skip
+            self.popen = subprocess.Popen(
+                launcher_command(spec), cwd="/", env={"PATH": PATH}, stdin=subprocess.DEVNULL,
+                stdout=self.capture, stderr=self.capture, pass_fds=tuple(passed), start_new_session=True,
+            )  # fmt: skip
+            _LAUNCHED.add(self.popen.pid)
         except OSError as error:
             self.close()
             raise SandboxError(f"cannot start the worker with {found.python}: {error}") from error
+        finally:
+            for fd in passed:
+                os.close(fd)
+
+    def _pipes(self) -> list[int]:
+        """New request and response pipes: keeps this side's ends, returns the worker's (read, write)."""
+        for fd in (self.request_fd, self.response_fd):
+            if fd >= 0:
+                os.close(fd)
+        request_read, self.request_fd = os.pipe()
+        self.response_fd, response_write = os.pipe()
+        os.set_blocking(self.request_fd, False)
+        os.set_blocking(self.response_fd, False)
+        return [request_read, response_write]
+
+    # --- the zygote ------------------------------------------------------------------------
+    def await_zygote(self, deadline: float) -> None:
+        """Wait for the zygote's ready message (once)."""
+        if not self.zygote_ready:
+            ready = self.zygote_message(deadline)
+            if ready.get("status") != "ready":
+                raise codec.ProtocolError(f"the zygote sent {ready!r} instead of its ready message")
+            self.zygote_ready = True
+
+    def zygote_message(self, deadline: float) -> dict:
+        """The zygote's next message (its ready message, or the answer to a command)."""
+        self.wait_for(self.control.fileno(), select.POLLIN, deadline)
+        try:
+            data = self.control.recv(CONTROL_BYTES)
+        except OSError:
+            raise Closed from None
+        if not data:
+            raise Closed
+        message = codec.loads(data)
+        if type(message) is not dict:
+            raise codec.ProtocolError(f"the zygote sent {message!r}")
+        return message
+
+    def spawn(self, deadline: float) -> None:
+        """Fork a fresh worker with a new token and new pipes; its ready message is still to read."""
+        self.token = secrets.token_hex(8)
+        self.modules = {}
+        ends = self._pipes()
+        try:
+            socket.send_fds(self.control, [codec.dumps({"op": "spawn", "token": self.token})], ends)
+        except OSError:
+            raise Closed from None
+        finally:
+            for fd in ends:
+                os.close(fd)
+        answer = self.zygote_message(deadline)
+        if answer.get("status") != "spawned":
+            raise codec.ProtocolError(f"the zygote answered {answer!r} to spawn")
+
+    def end(self, deadline: float, wait: float = 0.0) -> dict:
+        """Have the zygote kill the worker (after waiting up to `wait` seconds for it to end on its
+        own) and all it left; its answer: `clean` (all gone) and `exit` (the worker's exit code if
+        it had ended on its own, else None)."""
+        try:
+            self.control.send(codec.dumps({"op": "end", "wait": wait}))
+        except OSError:
+            raise Closed from None
+        answer = self.zygote_message(deadline)
+        if answer.get("status") != "ended" or type(answer.get("clean")) is not bool:
+            raise codec.ProtocolError(f"the zygote answered {answer!r} to end")
+        return answer
 
     def _runtime_paths(self) -> list[Path]:
         return [self.runtime / name for name in RUNTIME_FILES] + [self.scratch]
@@ -107,12 +189,9 @@ class WorkerProcess:
                 for path in [folder, *(os.path.join(folder, name) for name in dirnames + filenames)]:
                     os.chown(path, *self.found.user, follow_symlinks=False)
 
-    def command(self, package: str, options: SandboxOptions, limits: LimitsLike,
-                request_read: int, response_write: int) -> list[str]:
+    def command(self, package: str, options: SandboxOptions, limits: LimitsLike) -> list[str]:
         command = [
             self.found.python, "-I", "-B", str(self.runtime / "worker_main.py"),
-            "--request-fd", str(request_read),
-            "--response-fd", str(response_write),
             "--scratch", str(self.scratch),
             "--package", package,
             "--token", self.token,
@@ -147,15 +226,20 @@ class WorkerProcess:
             if fd >= 0:
                 os.close(fd)
         self.request_fd = self.response_fd = -1
+        if self.control is not None:
+            self.control.close()
         if self.capture is not None:
             self.capture.close()
         shutil.rmtree(self.runtime, ignore_errors=True)
 
     def clear_output(self) -> None:
-        os.ftruncate(self.capture.fileno(), 0)
+        if os.fstat(self.capture.fileno()).st_size:
+            os.ftruncate(self.capture.fileno(), 0)
 
     def output(self, limit: int) -> str:
         """The captured output since the last clear: all of it, or its head and tail."""
+        if not os.fstat(self.capture.fileno()).st_size:
+            return ""  # most calls print nothing
         try:
             with open(self.capture_path, "rb") as file:
                 size = os.fstat(file.fileno()).st_size
@@ -181,16 +265,15 @@ class WorkerProcess:
                 return
 
     def write(self, chunks: list[bytes | memoryview], deadline: float) -> None:
-        for chunk in chunks:
-            view = memoryview(chunk).cast("B")
-            while view:
-                self.wait_for(self.request_fd, select.POLLOUT, deadline)
-                try:
-                    view = view[os.write(self.request_fd, view[: 1 << 20]) :]
-                except BlockingIOError:
-                    continue
-                except BrokenPipeError:
-                    raise Closed from None
+        left = codec.unwritten(chunks, 0)
+        while left:
+            self.wait_for(self.request_fd, select.POLLOUT, deadline)
+            try:
+                left = codec.unwritten(left, os.writev(self.request_fd, left[: codec.IOV_MAX]))
+            except BlockingIOError:
+                continue
+            except BrokenPipeError:
+                raise Closed from None
 
     def read_exact(self, count: int, deadline: float) -> bytearray:
         buffer = bytearray(count)
@@ -209,6 +292,11 @@ class WorkerProcess:
 
     def exit_status(self) -> int | None:
         """The worker's exit code once it has stopped on its own (waiting up to a second)."""
+        if self.forks:
+            try:
+                return self.end(time.monotonic() + 2, wait=1.0)["exit"]
+            except (Deadline, Closed, codec.ProtocolError):
+                pass  # the zygote is gone too: the launcher tells how it ended
         try:
             return self.popen.wait(timeout=1)
         except subprocess.TimeoutExpired:

@@ -24,7 +24,10 @@ import io
 import linecache  # noqa: F401 - traceback needs it; imported before the student's folder is on sys.path
 import os
 import signal
+import socket
 import sys
+import tempfile
+import time
 import tokenize  # noqa: F401 - likewise (linecache reads source files with it)
 import traceback
 from types import ModuleType
@@ -37,6 +40,10 @@ TRACEBACK_CHARS = 8000
 SPARE_FILES = 16
 """Open files a request may leave beyond those open at start before the worker is replaced."""
 TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
+PR_SET_DUMPABLE = 4
+END_ROUNDS = 100
+CONTROL_BYTES = 1 << 16
+"""Rounds of SIGKILL the zygote sends to what a worker left before it gives up (a fork bomb)."""
 
 
 class Failure(Exception):
@@ -70,10 +77,12 @@ class Hygiene:
     """
 
     def __init__(self, memory_mb: int, own_pid_namespace: bool):
-        self.listdir, self.open, self.setitimer, self.getpid = os.listdir, open, signal.setitimer, os.getpid
+        self.listdir, self.setitimer = os.listdir, signal.setitimer
+        self.os_open, self.os_read, self.os_close, self.read_only = os.open, os.read, os.close, os.O_RDONLY
         self.page = os.sysconf("SC_PAGE_SIZE")
         self.memory_bytes = memory_mb << 20
         self.own_pid_namespace = own_pid_namespace
+        self.parent = os.getppid()
         self.tasks = self.count("/proc/self/task")
         self.files = self.count("/proc/self/fd")
 
@@ -101,18 +110,36 @@ class Hygiene:
         tasks = self.count("/proc/self/task")
         if tasks is not None and self.tasks is not None and tasks > self.tasks:
             return f"the submission left {tasks - self.tasks} thread(s) running"
-        if self.own_pid_namespace:  # only init (1) and this worker belong here
-            names = self.listdir("/proc") if self.count("/proc") else []
-            processes = sum(name.isdigit() and int(name) not in (1, self.getpid()) for name in names)
-        else:
-            processes = 0
-            for task in self.listdir("/proc/self/task") if self.tasks is not None else []:
-                try:
-                    with self.open(f"/proc/self/task/{task}/children") as children:
-                        processes += len(children.read().split())
-                except OSError:
-                    pass
+        processes = self.children("self")
+        if self.own_pid_namespace:
+            # Every process here descends from init (1), which adopts orphans. Nothing else runs
+            # when this worker has no child and init's only child is this worker, or the zygote
+            # whose only child is this worker.
+            processes += max(0, self.children("1") - 1)
+            if self.parent != 1:
+                processes += max(0, self.children(str(self.parent)) - 1)
         return f"the submission left {processes} process(es) running" if processes else ""
+
+    def children(self, pid: str) -> int:
+        """The child processes of a process, over all its threads (0 where /proc does not say)."""
+        found = 0
+        try:
+            for task in self.listdir(f"/proc/{pid}/task"):
+                try:
+                    found += len(self.read(f"/proc/{pid}/task/{task}/children").split())
+                except OSError:
+                    pass  # the thread has just ended
+        except OSError:
+            pass
+        return found
+
+    def read(self, path: str) -> bytes:
+        """The start of a small /proc file (the descriptor functions, not `open`: they are faster)."""
+        fd = self.os_open(path, self.read_only)
+        try:
+            return self.os_read(fd, 4096)
+        finally:
+            self.os_close(fd)
 
     def left_open(self) -> str:
         files = self.count("/proc/self/fd")
@@ -122,8 +149,7 @@ class Hygiene:
 
     def held_memory(self) -> str:
         try:
-            with self.open("/proc/self/statm") as statm:
-                size = int(statm.read().split()[0]) * self.page
+            size = int(self.read("/proc/self/statm").split()[0]) * self.page
         except (OSError, ValueError):
             return ""
         if size > self.memory_bytes // 2:
@@ -175,16 +201,6 @@ class Worker:
         self.hygiene = Hygiene(options.memory_mb, options.own_pid_namespace)
 
     # --- transport -----------------------------------------------------------------------
-    def read_exact(self, count: int) -> bytes | None:
-        chunks, got = [], 0
-        while got < count:
-            chunk = os.read(self.fd_in, min(count - got, 1 << 20))
-            if not chunk:
-                return None
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
-
     def send(self, message: dict) -> None:
         try:
             chunks = self.codec.encode(message, to_ref=self.handles.register)
@@ -194,18 +210,12 @@ class Worker:
                 chunks = self.codec.encode(self.instead(message, too_large, kind="ResultTooLarge"))
         except Exception as error:  # a bug here must still produce an answer
             chunks = self.codec.encode(self.instead(message, error))
-        for chunk in chunks:
-            view = memoryview(chunk).cast("B")
-            while view:
-                view = view[os.write(self.fd_out, view) :]
+        write_frame(self.codec, self.fd_out, chunks)
 
     def serve(self) -> None:
         self.send({"status": "ready", "pid": os.getpid()})
         while True:
-            prefix = self.read_exact(self.codec.PREFIX.size)
-            if prefix is None:
-                return
-            body = self.read_exact(self.codec.frame_length(prefix, self.limits))
+            body = read_frame(self.codec, self.fd_in, self.limits)
             if body is None:
                 return
             self.send(self.handle(body))
@@ -231,7 +241,7 @@ class Worker:
             if op == "import":
                 return self.ok(self.import_module(request["name"]))
             if op == "call":
-                return self.call(request, pristine=self.decode(body))
+                return self.call(request, pristine=copy_values(request))
             if op == "get":
                 return self.ok(self.walk(request["target"], request["path"]))
             if op == "set":
@@ -405,6 +415,186 @@ def safe_str(error: BaseException) -> str:
         return "<the exception could not be printed>"
 
 
+def read_frame(codec: ModuleType, fd: int, limits: Any) -> bytes | None:
+    """The body of the next frame on `fd`; None once the other end has closed it."""
+    prefix = read_exact(fd, codec.PREFIX.size)
+    return None if prefix is None else read_exact(fd, codec.frame_length(prefix, limits))
+
+
+def read_exact(fd: int, count: int) -> bytes | None:
+    chunks, got = [], 0
+    while got < count:
+        chunk = os.read(fd, min(count - got, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def write_frame(codec: ModuleType, fd: int, chunks: list) -> None:
+    left = codec.unwritten(chunks, 0)
+    while left:
+        left = codec.unwritten(left, os.writev(fd, left[: codec.IOV_MAX]))
+
+
+class Zygote:
+    """Forks a fresh worker for each part of the grading, so that starting one costs a fork.
+
+    It runs before any student code and never runs any itself: each worker is forked from it,
+    pristine (NumPy and the preloaded packages imported, nothing of the submission), and gets a
+    fresh copy of the package, written from the bytes read at start. Commands come on a control
+    socket of its own (one datagram each), which the workers close first thing: `spawn` comes with
+    the worker's token and the two ends of its pipes, and forks it; `end` kills it and every other
+    process left in the namespace, so that nothing of one part reaches the next, and says how the
+    worker ended if it had died on its own. The zygote is not dumpable, so a worker, running as the
+    same user, can neither trace it nor open its descriptors.
+    """
+
+    def __init__(self, codec: ModuleType, options: argparse.Namespace):
+        self.codec = codec
+        self.options = options
+        self.control = socket.socket(fileno=options.control)
+        self.package = os.path.join(os.path.realpath(options.scratch), options.package)
+        self.files = package_files(self.package)
+        self.child: int | None = None
+
+    def run(self) -> None:
+        set_dumpable(False)
+        self.reply({"status": "ready"})
+        while True:
+            data, fds, _, _ = socket.recv_fds(self.control, CONTROL_BYTES, 2)
+            if not data:
+                self.end()
+                return
+            command = self.codec.loads(data)
+            if command.get("op") == "spawn" and self.child is None and len(fds) == 2:
+                self.spawn(str(command.get("token")), *fds)
+                self.reply({"status": "spawned"})
+            elif command.get("op") == "end":
+                wait = command.get("wait")
+                self.reply({"status": "ended", **self.end(min(float(wait), 5.0) if type(wait) is float else 0.0)})
+            else:
+                for fd in fds:
+                    os.close(fd)
+                self.reply({"status": "refused"})
+
+    def reply(self, message: dict) -> None:
+        self.control.send(self.codec.dumps(message))
+
+    def spawn(self, token: str, request_fd: int, response_fd: int) -> None:
+        """Fork a worker that serves these pipes from a fresh copy of the package."""
+        scratch = tempfile.mkdtemp(prefix=".part-", dir=os.path.dirname(self.package))  # new: none can plant files
+        write_package(os.path.join(scratch, self.options.package), self.files)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self.control.close()
+                set_dumpable(True)
+                os.setpgid(0, 0)  # killing its own process group spares the zygote
+                os.environ["HOME"] = scratch
+                serve(self.codec, argparse.Namespace(**{
+                    **vars(self.options), "scratch": scratch, "token": token, "request_fd": request_fd,
+                    "response_fd": response_fd,
+                }))  # fmt: skip
+            finally:
+                os._exit(1)
+        os.close(request_fd)
+        os.close(response_fd)
+        self.child = pid
+
+    def end(self, wait: float = 0.0) -> dict:
+        """Kill the worker (once it has had `wait` seconds to end on its own) and whatever else
+        runs here but init and this zygote. Returns `clean` (whether all are gone) and `exit`: the
+        worker's exit code (-signal) if it had ended on its own."""
+        exit_code = None
+        if self.child is not None:
+            deadline = time.monotonic() + wait
+            pid, status = os.waitpid(self.child, os.WNOHANG)
+            while pid == 0 and time.monotonic() < deadline:
+                time.sleep(0.005)
+                pid, status = os.waitpid(self.child, os.WNOHANG)
+            if pid == 0:
+                os.kill(self.child, signal.SIGKILL)
+                os.waitpid(self.child, 0)
+            else:
+                exit_code = os.waitstatus_to_exitcode(status)
+            self.child = None
+        me = os.getpid()
+        for _ in range(END_ROUNDS):
+            others = [pid for pid in living_processes() if pid not in (1, me)]
+            if not others:
+                return {"clean": True, "exit": exit_code}
+            for pid in others:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        return {"clean": False, "exit": exit_code}
+
+
+def living_processes() -> list[int]:
+    """The processes /proc lists, zombies left out."""
+    living = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as stat:
+                    if stat.read().rpartition(b")")[2].split()[0] != b"Z":
+                        living.append(int(name))
+            except (OSError, IndexError):
+                pass
+    return living
+
+
+def package_files(folder: str) -> dict[str, bytes]:
+    """Every file under `folder`, by path relative to it."""
+    files = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, "rb") as file:
+                files[os.path.relpath(path, folder)] = file.read()
+    return files
+
+
+def write_package(folder: str, files: dict[str, bytes]) -> None:
+    for relative, data in files.items():
+        path = os.path.join(folder, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as file:
+            file.write(data)
+
+
+def set_dumpable(on: bool) -> None:
+    """prctl(PR_SET_DUMPABLE): whether processes of the same user may trace this one (Linux)."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, int(on), 0, 0, 0)
+
+
+def serve(codec: ModuleType, options: argparse.Namespace) -> None:
+    """Serve requests from the package folder `options.scratch` until the pipe closes, then exit."""
+    scratch = os.path.realpath(options.scratch)
+    os.chdir(scratch)
+    sys.path[:] = [scratch] + [entry for entry in sys.path if entry and os.path.realpath(entry) != scratch]
+    Worker(codec, options).serve()
+    flush_output()
+    os._exit(0)  # threads the submission left running must not keep the worker alive
+
+
+def copy_values(value: Any) -> Any:
+    """A copy of the arrays and containers in a decoded value; the objects held here are kept as
+    they are (as decoding the request again would give them)."""
+    if type(value) is np.ndarray:
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(copy_values(item) for item in value)
+    if type(value) is dict:
+        return {key: copy_values(item) for key, item in value.items()}
+    return value
+
+
 def same(before: Any, after: Any) -> bool:
     """Whether a decoded argument still equals its pristine copy (arrays bit for bit)."""
     if type(before) is not type(after):
@@ -422,6 +612,16 @@ def same(before: Any, after: Any) -> bool:
     return before is after or before == after
 
 
+def preload(modules: list[str]) -> None:
+    """Import installed packages a part needs (torch) before any student code runs; one that fails
+    is left for the student's own import to report."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+
+
 def flush_output() -> None:
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
@@ -432,14 +632,16 @@ def flush_output() -> None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--request-fd", type=int, required=True)
-    parser.add_argument("--response-fd", type=int, required=True)
+    parser.add_argument("--request-fd", type=int)
+    parser.add_argument("--response-fd", type=int)
     parser.add_argument("--scratch", required=True)
     parser.add_argument("--package", required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--max-bytes", type=int, required=True)
     parser.add_argument("--memory-mb", type=int, required=True)
     parser.add_argument("--own-pid-namespace", action="store_true")
+    parser.add_argument("--preload", action="append", default=[], metavar="MODULE")
+    parser.add_argument("--control", type=int, help="a socket: fork a worker per command (Zygote) instead of serving")
     return parser.parse_args()
 
 
@@ -447,8 +649,9 @@ def main() -> None:
     options = parse_args()
     faulthandler.enable()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an output flood gets EFBIG, not a dead worker
-    for fd in (options.request_fd, options.response_fd):
-        os.set_inheritable(fd, False)
+    for fd in (options.request_fd, options.response_fd, options.control):
+        if fd is not None:
+            os.set_inheritable(fd, False)
     codec = load_codec()
     # Unbuffered: a write that fails (past the file size limit) keeps nothing for a later call to print.
     for fd, name in ((1, "stdout"), (2, "stderr")):
@@ -456,12 +659,11 @@ def main() -> None:
                                   write_through=True)
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
-    scratch = os.path.realpath(options.scratch)
-    os.chdir(scratch)
-    sys.path[:] = [scratch] + [entry for entry in sys.path if entry and os.path.realpath(entry) != scratch]
-    Worker(codec, options).serve()
-    flush_output()
-    os._exit(0)  # threads the submission left running must not keep the worker alive
+    preload(options.preload)  # before the submission's folder is on sys.path: it cannot shadow them
+    if options.control is not None:
+        Zygote(codec, options).run()
+        os._exit(0)
+    serve(codec, options)
 
 
 if __name__ == "__main__":

@@ -96,11 +96,19 @@ def test_the_grader_and_other_processes_are_invisible_and_cannot_be_signalled(wo
 @needs("processes")
 def test_killing_its_parent_or_everyone_hurts_no_one(worker, neighbour):
     layers = StudentProxy(worker).layers
-    with pytest.raises(StudentError) as caught:
-        layers.kill_parent()  # init of its PID namespace, not the grader
-    assert caught.value.kind == "PermissionError"
-    assert layers.kill_everyone() in ("no one to kill", "killed everyone it could")
-    assert alive(neighbour) and layers.ok() == 1 and worker.starts == 1
+    # Its parent is the zygote it was forked from (its own user's), or init where workers do not
+    # fork (PermissionError). Killing the zygote ends the namespace, and so the worker itself,
+    # perhaps before it answers (WorkerCrashed): the submission only hurts its own call.
+    for attack in (layers.kill_parent, layers.kill_everyone):
+        try:
+            attack()
+        except WorkerCrashed:
+            pass
+        except StudentError as error:
+            assert error.kind == "PermissionError"
+        assert alive(neighbour) and layers.ok() == 1
+    worker.fresh()  # the next part's worker starts as well
+    assert layers.ok() == 1
 
 
 def test_killing_its_own_process_group_costs_only_the_call(worker):
