@@ -28,7 +28,8 @@ ZIP = RELEASE / "gradescope.zip"
 SETUP_SH = """\
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, in /autograder/source: it makes a Python >= 3.11 virtual
-# environment at $AUTOGRADER_ROOT/venv holding the kit's dependencies (pyproject.toml's).
+# environment at $AUTOGRADER_ROOT/venv holding the kit's dependencies (pyproject.toml's), and
+# PyTorch for Part 5 where it can.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
@@ -58,12 +59,20 @@ if ! "$PYTHON" -m venv "$ROOT/venv"; then
     "$PYTHON" -m venv "$ROOT/venv"
 fi
 "$ROOT/venv/bin/python" -m pip install --upgrade pip
-"$ROOT/venv/bin/python" - > requirements.txt <<'EOF'
+"$ROOT/venv/bin/python" - <<'EOF'
 import tomllib
 with open("pyproject.toml", "rb") as handle:
-    print("\\n".join(tomllib.load(handle)["project"]["dependencies"]))
+    project = tomllib.load(handle)["project"]
+for name, requirements in (("requirements.txt", project["dependencies"]),
+                           ("framework.txt", project["optional-dependencies"]["framework"])):
+    with open(name, "w") as out:
+        out.write("\\n".join(requirements) + "\\n")
 EOF
 "$ROOT/venv/bin/python" -m pip install -r requirements.txt
+# Part 5 (framework) needs PyTorch, the CPU build from PyTorch's own index. Without it that part
+# reads "unavailable" (counting toward neither score nor maximum) and the others grade as usual.
+"$ROOT/venv/bin/python" -m pip install --extra-index-url https://download.pytorch.org/whl/cpu -r framework.txt \\
+    || echo "setup.sh: PyTorch could not be installed, so Part 5 (framework) will read unavailable" >&2
 # The worker runs student code as uid 65534: where the sandbox cannot hide the kit with its own
 # mounts, file permissions keep the reference and the hidden tests out of its reach.
 chmod -R go-rwx "$ROOT/source"

@@ -81,6 +81,13 @@ python -m venv .venv && .venv/bin/pip install -r requirements.txt
 
 (On Windows: `python -m venv .venv` then `.venv\\Scripts\\pip install -r requirements.txt`.)
 
+Part 5 (`backprop/framework.py` and the `PyTorch` notebook) also needs PyTorch; the CPU build is
+enough, and until it is installed the Part 5 tests are skipped:
+
+```bash
+.venv/bin/pip install torch --index-url https://download.pytorch.org/whl/cpu
+```
+
 ## Work
 
 - **The code** is in `exercises/backprop/`. Every function that still reads `# YOUR CODE HERE`
@@ -90,7 +97,7 @@ python -m venv .venv && .venv/bin/pip install -r requirements.txt
 - **The notebooks** in `exercises/notebooks/` explain the maths, check your code step by step, train
   the networks and plot what happens. Start Jupyter with `.venv/bin/jupyter lab exercises/notebooks`
   and work through them in this order: `FullyConnectedNets`, `BatchNormalization`, `Dropout`,
-  `ConvolutionalNetworks`. Write your answers to the inline questions in the cells that read
+  `ConvolutionalNetworks`, then `PyTorch` (Part 5). Write your answers to the inline questions in the cells that read
   `YOUR ANSWER HERE`, and your code in the cells that raise `NotImplementedError`.
 - **The tests** give you feedback at any time:
 
@@ -118,7 +125,7 @@ exists), or point the environment variable `BACKPROP_CIFAR10_DIR` at a `cifar-10
 
 ## Submit
 
-The files you edited (listed above) and the four notebooks with your answers.
+The files you edited (listed above) and the five notebooks with your answers.
 """
 
 

@@ -84,7 +84,8 @@ class RecordingWorker(Worker):
 
     def schedule(self, plan: dict[str, tuple[str, ...]]) -> None:
         """Learn what each part requires. Parts that import a large package get their workers
-        from a process that imports it now, while the other parts run."""
+        from a process that imports it ahead (launched as soon as pytest collects one of their
+        checks), while the other parts run."""
         self.plan = dict(plan)
         for preload in self.plan.values():
             self.prepare(preload)
@@ -224,19 +225,36 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def _plan(items: Sequence[pytest.Item]) -> dict[str, tuple[str, ...]]:
-    """For each part, the packages its worker imports ahead: the modules its `requires` markers
-    name, and their `warm` ones. A part whose required packages are not installed is left out
-    (its checks do not run)."""
-    preload: dict[str, dict[str, None]] = {}
-    available: dict[str, bool] = {}
+    """For each part, what its worker imports ahead (see `_preload_of`); a part whose required
+    packages are not installed is left out (its checks do not run)."""
+    plan: dict[str, dict[str, None]] = {}
+    unavailable = set()
     for item in items:
-        part = item.stash[GRADED_AS][0]
-        modules = preload.setdefault(part, {})
-        available.setdefault(part, True)
-        for mark in item.iter_markers("requires"):
-            available[part] &= importlib.util.find_spec(mark.args[0]) is not None
-            modules.update(dict.fromkeys((mark.args[0], *mark.kwargs.get("warm", ()))))
-    return {part: tuple(modules) for part, modules in preload.items() if available[part]}
+        part, preload = item.stash[GRADED_AS][0], _preload_of(item)
+        if preload is None:
+            unavailable.add(part)
+        else:
+            plan.setdefault(part, {}).update(dict.fromkeys(preload))
+    return {part: tuple(modules) for part, modules in plan.items() if part not in unavailable}
+
+
+def _preload_of(item: pytest.Item) -> tuple[str, ...] | None:
+    """The modules an item's `requires` markers name, and their `warm` ones; None when a required
+    module is not installed."""
+    modules: dict[str, None] = {}
+    for mark in item.iter_markers("requires"):
+        if importlib.util.find_spec(mark.args[0]) is None:
+            return None
+        modules.update(dict.fromkeys((mark.args[0], *mark.kwargs.get("warm", ()))))
+    return tuple(modules)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """A check that requires a large package: its worker's process starts importing it now."""
+    worker = item.config.stash.get(WORKER, None)
+    preload = _preload_of(item)
+    if worker is not None and preload:
+        worker.prepare(preload)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

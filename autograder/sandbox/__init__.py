@@ -4,7 +4,9 @@ The trusted grader process alone imports the reference; the student's package is
 worker (`worker_main.py`), started by `launcher.py` in a jail (namespaces, another user) as far as
 the machine allows (`isolation.py`), and reached through `StudentProxy`/`Worker` (`client.py`). Values
 cross in the `codec` format, never pickled; objects that cannot cross stay in the worker as
-RemoteObjects.
+RemoteObjects. In a jail, the launched process is a zygote that has imported NumPy and never runs
+student code; `Worker.fresh()` gives the next requests a new worker forked from it (a few
+milliseconds), with everything the previous one left killed.
 """
 
 from autograder.sandbox.client import CallResult, RemoteMethod, RemoteObject, StudentProxy, Worker

@@ -280,10 +280,10 @@ class WorkerProcess:
         view = memoryview(buffer)
         got = 0
         while got < count:
-            self.wait_for(self.response_fd, select.POLLIN, deadline)
             try:
                 n = os.readv(self.response_fd, [view[got:]])
-            except BlockingIOError:
+            except BlockingIOError:  # nothing yet: wait (often the answer is there already)
+                self.wait_for(self.response_fd, select.POLLIN, deadline)
                 continue
             if n == 0:
                 raise Closed

@@ -82,7 +82,8 @@ class Hygiene:
         self.page = os.sysconf("SC_PAGE_SIZE")
         self.memory_bytes = memory_mb << 20
         self.own_pid_namespace = own_pid_namespace
-        self.parent = os.getppid()
+        self.expected = {1, os.getpid(), os.getppid()}
+        """Init, this worker, and the zygote it was forked from (or init again)."""
         self.tasks = self.count("/proc/self/task")
         self.files = self.count("/proc/self/fd")
 
@@ -107,30 +108,30 @@ class Hygiene:
             return f"the worker could not check what the submission left behind ({type(error).__name__})"
 
     def left_running(self) -> str:
-        tasks = self.count("/proc/self/task")
-        if tasks is not None and self.tasks is not None and tasks > self.tasks:
-            return f"the submission left {tasks - self.tasks} thread(s) running"
-        processes = self.children("self")
-        if self.own_pid_namespace:
-            # Every process here descends from init (1), which adopts orphans. Nothing else runs
-            # when this worker has no child and init's only child is this worker, or the zygote
-            # whose only child is this worker.
-            processes += max(0, self.children("1") - 1)
-            if self.parent != 1:
-                processes += max(0, self.children(str(self.parent)) - 1)
+        try:
+            tasks = self.listdir("/proc/self/task")
+        except FileNotFoundError:
+            return ""  # no /proc: nothing to tell
+        if self.tasks is not None and len(tasks) > self.tasks:
+            return f"the submission left {len(tasks) - self.tasks} thread(s) running"
+        if self.own_pid_namespace:  # only init, the zygote this worker was forked from, and itself belong here
+            try:
+                names = self.listdir("/proc")
+            except FileNotFoundError:
+                names = []
+            processes = sum(name.isdigit() and int(name) not in self.expected for name in names)
+        else:
+            processes = self.children(tasks)
         return f"the submission left {processes} process(es) running" if processes else ""
 
-    def children(self, pid: str) -> int:
-        """The child processes of a process, over all its threads (0 where /proc does not say)."""
+    def children(self, tasks: list[str]) -> int:
+        """The child processes of this worker, over all its threads (`tasks`)."""
         found = 0
-        try:
-            for task in self.listdir(f"/proc/{pid}/task"):
-                try:
-                    found += len(self.read(f"/proc/{pid}/task/{task}/children").split())
-                except OSError:
-                    pass  # the thread has just ended
-        except OSError:
-            pass
+        for task in tasks:
+            try:
+                found += len(self.read(f"/proc/self/task/{task}/children").split())
+            except OSError:
+                pass  # the thread has just ended
         return found
 
     def read(self, path: str) -> bytes:
