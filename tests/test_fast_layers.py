@@ -19,6 +19,7 @@ CONV_SHAPES = {
 }
 POOL_SHAPES = {
     "tiles": dict(H=4, W=6, pool_height=2, pool_width=2, stride=2),
+    "untiled": dict(H=5, W=5, pool_height=2, pool_width=2, stride=2),  # last row, column unread
     "overlap": dict(H=5, W=5, pool_height=3, pool_width=3, stride=2),
     "stride1": dict(H=4, W=5, pool_height=2, pool_width=3, stride=1),
 }
@@ -41,6 +42,53 @@ def test_max_pool_fast_splits_ties_equally():
     assert_close(
         dx, np.full((1, 1, 2, 2), 0.25), name="dx", function="fast_layers.max_pool_backward_fast"
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_max_pool_fast_tiling_splits_ties_like_the_general_path(rng, dtype):
+    """Windows that tile the input (2x2, stride 2, even H and W) take a path that does not zero dx
+    first. It must split each window's gradient equally between the window's tied maxima, keep
+    the dtype, and agree with the general path, taken when one more row and column (read by no
+    window) make the windows stop tiling."""
+    function = "fast_layers.max_pool_backward_fast"
+    pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    x = rng.integers(0, 3, size=(2, 3, 4, 6)).astype(dtype)  # three distinct values: many ties
+    out, cache = fast_layers.max_pool_forward_fast(x, pool_param)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    dx = fast_layers.max_pool_backward_fast(dout, cache)
+
+    tiles = x.reshape(2, 3, 2, 2, 3, 2)  # tiles[n, c, h, i, w, j] = x[n, c, 2h + i, 2w + j]
+    is_max = tiles == out[:, :, :, None, :, None]
+    share = dout / is_max.sum(axis=(3, 5)).astype(dtype)
+    expected = (is_max * share[:, :, :, None, :, None]).reshape(x.shape)
+    assert_close(dx, expected, name="dx", function=function, against="an equal split", **AGREE)
+
+    untiled = np.pad(x, ((0, 0), (0, 0), (0, 1), (0, 1)), constant_values=9)  # would win any window
+    _, untiled_cache = fast_layers.max_pool_forward_fast(untiled, pool_param)
+    assert_close(
+        fast_layers.max_pool_backward_fast(dout, untiled_cache),
+        np.pad(dx, ((0, 0), (0, 0), (0, 1), (0, 1))),
+        name="dx",
+        function=function,
+        against="the tiling path's, padded with zeros",
+        **AGREE,
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_conv_backward_fast_can_skip_dx(rng, dtype):
+    case = cases.conv_case(rng, N=2, C=3, F=4, **CONV_SHAPES["stride2"])
+    x, w, b = (case[name].astype(dtype) for name in ("x", "w", "b"))
+    out, cache = fast_layers.conv_forward_fast(x, w, b, case["conv_param"])
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    dx, *grads = fast_layers.conv_backward_fast(dout, cache, input_gradient=False)
+    function = "fast_layers.conv_backward_fast(..., input_gradient=False)"
+    assert dx is None, f"{function} returned a {type(dx).__name__} for dx instead of None"
+    _, *full_grads = fast_layers.conv_backward_fast(dout, cache)
+    for name, grad, full_grad in zip(("dw", "db"), grads, full_grads):
+        assert_close(
+            grad, full_grad, name=name, function=function, against="the full pass's", **AGREE
+        )
 
 
 @pytest.mark.parametrize("shape", CONV_SHAPES.values(), ids=CONV_SHAPES.keys())

@@ -5,7 +5,7 @@ They call your layers, so they need those parts of layers.py."""
 import numpy as np
 import pytest
 
-from backprop import layer_utils, layers
+from backprop import fast_layers, layer_utils, layers
 
 from .support import cases
 from .support.checks import assert_close, check_backward
@@ -91,3 +91,56 @@ def test_conv_relu_pool(rng):
         rng,
         function="layer_utils.conv_relu_pool_backward",
     )
+
+
+def test_conv_relu_pool_pooling_first_changes_nothing(rng):
+    """The sandwich pools before its ReLU. Output and gradients must be those of ReLU then pool,
+    also where the ReLU makes ties: filter 0's outputs are all negative, so after a ReLU each of
+    its windows holds four tied zeros."""
+    case = {**conv_inputs(rng), "pool_param": POOL_PARAM}
+    case["b"][0] = -100.0
+    out, cache = layer_utils.conv_relu_pool_forward(**case)
+    a, conv_cache = fast_layers.conv_forward_fast(*list(case.values())[:4])
+    activated, relu_cache = layers.relu_forward(a)
+    expected, pool_cache = fast_layers.max_pool_forward_fast(activated, POOL_PARAM)
+    function = "layer_utils.conv_relu_pool_forward"
+    assert_close(out, expected, name="out", function=function, against="ReLU before pooling")
+    dout = rng.standard_normal(out.shape)
+    dactivated = fast_layers.max_pool_backward_fast(dout, pool_cache)
+    grads = fast_layers.conv_backward_fast(layers.relu_backward(dactivated, relu_cache), conv_cache)
+    for name, actual, wanted in zip(
+        ("dx", "dw", "db"), layer_utils.conv_relu_pool_backward(dout, cache), grads
+    ):
+        assert_close(
+            actual,
+            wanted,
+            name=name,
+            function="layer_utils.conv_relu_pool_backward",
+            against="ReLU before pooling",
+        )
+
+
+SANDWICH_INPUTS = {
+    "conv_relu": lambda rng: {},
+    "conv_relu_pool": lambda rng: {"pool_param": POOL_PARAM},
+    "conv_bn_relu": lambda rng: {
+        "gamma": rng.uniform(0.5, 2.0, size=3),
+        "beta": rng.standard_normal(3),
+        "bn_param": {"mode": "train"},
+    },
+}
+"""The inputs each convolution sandwich takes besides those of the convolution."""
+
+
+@pytest.mark.parametrize("sandwich", SANDWICH_INPUTS)
+def test_conv_sandwich_can_skip_dx(rng, sandwich):
+    forward = getattr(layer_utils, f"{sandwich}_forward")
+    backward = getattr(layer_utils, f"{sandwich}_backward")
+    out, cache = forward(**conv_inputs(rng), **SANDWICH_INPUTS[sandwich](rng))
+    dout = rng.standard_normal(out.shape)
+    function = f"layer_utils.{sandwich}_backward(..., input_gradient=False)"
+    dx, *grads = backward(dout, cache, input_gradient=False)
+    assert dx is None, f"{function} returned a {type(dx).__name__} for dx instead of None"
+    _, *full_grads = backward(dout, cache)
+    for name, grad, full_grad in zip(("dw", "db", "dgamma", "dbeta"), grads, full_grads):
+        assert_close(grad, full_grad, name=name, function=function, against="the full pass's")

@@ -5,11 +5,12 @@ cross-correlation, ``H' = 1 + (H + 2 * pad - HH) // stride``; pooling has no pad
 
 How they are fast:
 - Convolution is im2col: the windows of a batch of images are copied from a strided view into
-  a column buffer, one column per output position of every image of the batch, and one matrix
-  product per batch does the arithmetic. A batch is large enough for the product to be worth
-  splitting between BLAS threads (a product per image is not: with several threads, many small
-  products cost more in waiting than in arithmetic) and small enough to bound the memory used;
-  the backward pass rebuilds the columns rather than keeping them all from the forward pass.
+  a column buffer, one column per output position of every image of the batch, and matrix
+  products do the arithmetic, one per image (a single ``np.matmul`` over the batch's stack of
+  images). Each product reads and writes an image's (F, H'*W') block of ``out`` or ``dout``
+  where it lies, so nothing is transposed or copied around the products. Batches bound the
+  memory used: the backward pass rebuilds the columns rather than keeping them all from the
+  forward pass.
 - The backward pass of convolution sums the gradient columns back onto the input (col2im)
   with a single reduction over a strided view (see ``_col2im``).
 - Max pooling loops over the pool offsets ``(i, j)`` only, each step one vectorised operation
@@ -29,8 +30,8 @@ Params = dict[str, Any]
 # Max pooling works on about this many bytes of images per step, and at least one image, so that
 # a step stays in the CPU cache.
 _STEP_BYTES = 2**21
-# Convolution works on about this many bytes of columns per step (at least one image's): its
-# matrix products are then large, and its buffers bounded.
+# Convolution copies about this many bytes of columns per step (at least one image's): few,
+# large copies, and a bounded buffer. (Smaller steps were slower with two BLAS threads.)
 _CONV_STEP_BYTES = 2**23
 
 
@@ -69,15 +70,16 @@ def _columns(windows: Array, batches: list[slice]) -> Iterator[Array]:
         batches: from ``_batches``, the first one the largest.
 
     Yields:
-        cols: (C*HH*WW, n*H'*W') for each batch of n images, column ``(m, h, w)`` the window of
-        output position (h, w) of the batch's image m; overwritten by the next step.
+        cols: (n, C*HH*WW, H'*W') for each batch of n images, ``cols[m, :, (h, w)]`` the window
+        of output position (h, w) of the batch's image m; a view of the buffer, overwritten by
+        the next step.
     """
     channels, kernel_h, kernel_w, _, out_h, out_w = windows.shape
     buffer = np.empty((channels, kernel_h, kernel_w, batches[0].stop, out_h, out_w), dtype=windows.dtype)
     for batch in batches:
         cols = buffer[:, :, :, : batch.stop - batch.start]
         cols[...] = windows[:, :, :, batch]
-        yield cols.reshape(channels * kernel_h * kernel_w, -1)
+        yield cols.reshape(channels * kernel_h * kernel_w, -1, out_h * out_w).transpose(1, 0, 2)
 
 
 def _col2im(dcols: Array, kernel: tuple[int, int], padded_w: int, out: Array) -> Array:
@@ -117,7 +119,7 @@ def _col2im(dcols: Array, kernel: tuple[int, int], padded_w: int, out: Array) ->
 def conv_forward_fast(
     x: Array, w: Array, b: Array, conv_param: Params
 ) -> tuple[Array, Cache]:
-    """Convolution forward pass by im2col and one matrix product per batch of images.
+    """Convolution forward pass by im2col and one matrix product per image.
 
     ``out[n, f, h, w] = sum_{c,i,j} w[f, c, i, j] * xpad[n, c, h*stride + i, w*stride + j] + b[f]``.
 
@@ -139,15 +141,15 @@ def conv_forward_fast(
     w_rows = w.reshape(num_filters, -1)
     out = np.empty((x.shape[0], num_filters, out_h * out_w), dtype=np.result_type(x, w))
     batches = _batches(len(x), w_rows.shape[1] * out_h * out_w * out.itemsize, _CONV_STEP_BYTES)
-    products = np.empty((num_filters, batches[0].stop * out_h * out_w), dtype=out.dtype)
     for batch, cols in zip(batches, _columns(windows, batches)):
-        step = np.matmul(w_rows, cols, out=products[:, : cols.shape[1]])  # (F, n*H'*W')
-        by_image = step.reshape(num_filters, -1, out_h * out_w).transpose(1, 0, 2)
-        np.add(by_image, b.reshape(-1, 1), out=out[batch])
+        step_out = np.matmul(w_rows, cols, out=out[batch])  # (n, F, H'*W')
+        np.add(step_out, b.reshape(-1, 1), out=step_out)
     return out.reshape(len(x), num_filters, out_h, out_w), (x_padded, w, conv_param)
 
 
-def conv_backward_fast(dout: Array, cache: Cache) -> tuple[Array, Array, Array]:
+def conv_backward_fast(
+    dout: Array, cache: Cache, *, input_gradient: bool = True
+) -> tuple[Array | None, Array, Array]:
     """Convolution backward pass: matrix products with rebuilt columns, then col2im.
 
     ``db[f] = sum dout[:, f]``; ``dw[f] = sum_{n,h,w} dout[n, f, h, w] * xpad[n, :, window(h, w)]``;
@@ -159,21 +161,27 @@ def conv_backward_fast(dout: Array, cache: Cache) -> tuple[Array, Array, Array]:
     Args:
         dout: (N, F, H', W') upstream gradient.
         cache: from ``conv_forward_fast``.
+        input_gradient: False to skip dx, which costs about as much as dw: a network's first
+            layer needs no gradient for its input, the images (autograd frameworks skip it too).
 
     Returns:
-        dx: (N, C, H, W), dw: (F, C, HH, WW), db: (F,) gradients of the loss.
+        dx: (N, C, H, W), or None when ``input_gradient`` is False; dw: (F, C, HH, WW);
+        db: (F,) gradients of the loss.
     """
     x_padded, w, conv_param = cache
     stride, pad = conv_param["stride"], conv_param["pad"]
-    padded_h, padded_w = x_padded.shape[2:]
     dw = _filter_gradient(dout, x_padded, w.shape[2:], stride).T.reshape(w.shape)
+    db = dout.sum(axis=(0, 2, 3))
+    if not input_gradient:
+        return None, dw, db
+    padded_h, padded_w = x_padded.shape[2:]
     dx_padded = _input_gradient(dout, w, x_padded.shape, stride)
     dx = np.ascontiguousarray(dx_padded[:, :, pad : padded_h - pad, pad : padded_w - pad])
-    return dx, dw, dout.sum(axis=(0, 2, 3))
+    return dx, dw, db
 
 
 def _filter_gradient(dout: Array, x_padded: Array, kernel: tuple[int, int], stride: int) -> Array:
-    """dw, transposed: the columns of each batch of images times the batch's ``dout``, summed.
+    """dw, transposed: each image's columns times the image's ``dout``, summed over the images.
 
     Args:
         dout: (N, F, H', W') upstream gradient.
@@ -190,8 +198,8 @@ def _filter_gradient(dout: Array, x_padded: Array, kernel: tuple[int, int], stri
     dw_cols = np.zeros((column_length, num_filters), dtype=np.result_type(dout, x_padded))
     batches = _batches(num_images, column_length * out_h * out_w * x_padded.itemsize, _CONV_STEP_BYTES)
     for batch, cols in zip(batches, _columns(windows, batches)):
-        dout_rows = dout[batch].reshape(-1, num_filters, out_h * out_w).transpose(1, 0, 2)
-        dw_cols += cols @ dout_rows.reshape(num_filters, -1).T
+        dout_t = dout[batch].reshape(-1, num_filters, out_h * out_w).transpose(0, 2, 1)
+        dw_cols += np.matmul(cols, dout_t).sum(axis=0)  # (n, C*HH*WW, F) summed
     return dw_cols
 
 
@@ -253,7 +261,9 @@ def max_pool_forward_fast(x: Array, pool_param: Params) -> tuple[Array, Cache]:
 def max_pool_backward_fast(dout: Array, cache: Cache) -> Array:
     """Max pooling backward pass; a window's gradient is split equally between its tied maxima.
 
-    Works a few images at a time, so that each step stays in cache.
+    Works a few images at a time, so that each step stays in cache. When the windows tile the
+    input (the usual 2x2 pool with stride 2 on an even H and W), every element of dx is written
+    exactly once, so dx is not zeroed first.
 
     Args:
         dout: (N, C, H', W') upstream gradient.
@@ -264,8 +274,10 @@ def max_pool_backward_fast(dout: Array, cache: Cache) -> Array:
     """
     x, pool_param, out = cache
     windows = _pool_windows(x.shape, pool_param)
-    overlapping = pool_param["stride"] < max(pool_param["pool_height"], pool_param["pool_width"])
-    dx = np.empty(x.shape, dtype=np.result_type(dout, x))
+    pool_h, pool_w, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    overlapping = stride < max(pool_h, pool_w)
+    tiling = pool_h == pool_w == stride and x.shape[2] % stride == 0 and x.shape[3] % stride == 0
+    dx = (np.empty if tiling else np.zeros)(x.shape, dtype=np.result_type(dout, x))
     for batch in _batches(len(x), x[:1].nbytes, _STEP_BYTES):
         step_x, step_out, step_dx = x[batch], out[batch], dx[batch]
         is_max = [step_x[window] == step_out for window in windows]
@@ -273,7 +285,6 @@ def max_pool_backward_fast(dout: Array, cache: Cache) -> Array:
         for mask in is_max:
             num_max += mask
         share = np.divide(dout[batch], num_max, out=num_max)  # reuses num_max's memory
-        step_dx[...] = 0
         for window, mask in zip(windows, is_max):
             if overlapping:
                 step_dx[window] += mask * share

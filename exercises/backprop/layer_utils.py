@@ -79,19 +79,22 @@ def conv_relu_forward(x: Array, w: Array, b: Array, conv_param: Params) -> tuple
     return out, (conv_cache, relu_cache)
 
 
-def conv_relu_backward(dout: Array, cache: Cache) -> tuple[Array, Array, Array]:
+def conv_relu_backward(
+    dout: Array, cache: Cache, *, input_gradient: bool = True
+) -> tuple[Array | None, Array, Array]:
     """Backward pass of conv - relu.
 
     Args:
         dout: (N, F, H', W') upstream gradient.
         cache: from conv_relu_forward.
+        input_gradient: False to skip dx (returned as None), as for conv_backward_fast.
 
     Returns:
-        dx: (N, C, H, W), dw: (F, C, HH, WW), db: (F,) gradients.
+        dx: (N, C, H, W) or None, dw: (F, C, HH, WW), db: (F,) gradients.
     """
     conv_cache, relu_cache = cache
     da = relu_backward(dout, relu_cache)
-    return conv_backward_fast(da, conv_cache)
+    return conv_backward_fast(da, conv_cache, input_gradient=input_gradient)
 
 
 def conv_bn_relu_forward(
@@ -125,27 +128,35 @@ def conv_bn_relu_forward(
     return out, (conv_cache, bn_cache, relu_cache)
 
 
-def conv_bn_relu_backward(dout: Array, cache: Cache) -> tuple[Array, Array, Array, Array, Array]:
+def conv_bn_relu_backward(
+    dout: Array, cache: Cache, *, input_gradient: bool = True
+) -> tuple[Array | None, Array, Array, Array, Array]:
     """Backward pass of conv - spatial batchnorm - relu.
 
     Args:
         dout: (N, F, H', W') upstream gradient.
         cache: from conv_bn_relu_forward.
+        input_gradient: False to skip dx (returned as None), as for conv_backward_fast.
 
     Returns:
-        dx: (N, C, H, W), dw: (F, C, HH, WW), db: (F,), dgamma: (F,), dbeta: (F,) gradients.
+        dx: (N, C, H, W) or None, dw: (F, C, HH, WW), db: (F,), dgamma: (F,), dbeta: (F,)
+        gradients.
     """
     conv_cache, bn_cache, relu_cache = cache
     dan = relu_backward(dout, relu_cache)
     da, dgamma, dbeta = spatial_batchnorm_backward(dan, bn_cache)
-    dx, dw, db = conv_backward_fast(da, conv_cache)
+    dx, dw, db = conv_backward_fast(da, conv_cache, input_gradient=input_gradient)
     return dx, dw, db, dgamma, dbeta
 
 
 def conv_relu_pool_forward(
     x: Array, w: Array, b: Array, conv_param: Params, pool_param: Params
 ) -> tuple[Array, Cache]:
-    """Convolution, ReLU, then max pooling.
+    """Convolution, ReLU, then max pooling, computed as convolution, max pooling, then ReLU.
+
+    The two orders give the same output, ``max_ij max(0, a_ij) = max(0, max_ij a_ij)``, and the
+    same gradients (a window whose maximum is not positive passes no gradient either way), but
+    pooling first lets the ReLU work on the pooled output, a quarter of the size for 2x2 pooling.
 
     Args:
         x: (N, C, H, W) input.
@@ -156,25 +167,29 @@ def conv_relu_pool_forward(
 
     Returns:
         out: (N, F, H'', W'') output, pooled from the (N, F, H', W') convolution.
-        cache: (conv cache, relu cache, pool cache).
+        cache: (conv cache, pool cache, relu cache).
     """
     a, conv_cache = conv_forward_fast(x, w, b, conv_param)
-    s, relu_cache = relu_forward(a)
-    out, pool_cache = max_pool_forward_fast(s, pool_param)
-    return out, (conv_cache, relu_cache, pool_cache)
+    pooled, pool_cache = max_pool_forward_fast(a, pool_param)
+    out, relu_cache = relu_forward(pooled)
+    return out, (conv_cache, pool_cache, relu_cache)
 
 
-def conv_relu_pool_backward(dout: Array, cache: Cache) -> tuple[Array, Array, Array]:
+def conv_relu_pool_backward(
+    dout: Array, cache: Cache, *, input_gradient: bool = True
+) -> tuple[Array | None, Array, Array]:
     """Backward pass of conv - relu - pool.
 
     Args:
         dout: (N, F, H'', W'') upstream gradient.
         cache: from conv_relu_pool_forward.
+        input_gradient: False to skip dx (returned as None), as for conv_backward_fast: a
+            network's first layer needs no gradient for its input.
 
     Returns:
-        dx: (N, C, H, W), dw: (F, C, HH, WW), db: (F,) gradients.
+        dx: (N, C, H, W) or None, dw: (F, C, HH, WW), db: (F,) gradients.
     """
-    conv_cache, relu_cache, pool_cache = cache
-    ds = max_pool_backward_fast(dout, pool_cache)
-    da = relu_backward(ds, relu_cache)
-    return conv_backward_fast(da, conv_cache)
+    conv_cache, pool_cache, relu_cache = cache
+    dpooled = relu_backward(dout, relu_cache)
+    da = max_pool_backward_fast(dpooled, pool_cache)
+    return conv_backward_fast(da, conv_cache, input_gradient=input_gradient)
