@@ -8,8 +8,8 @@ Each side runs in its own subprocess (NumPy's never imports torch), both started
 thread settings: OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS in the environment
 before any import, and torch.set_num_threads. The two subprocesses take turns, one block of
 iterations each, the side going first alternating from round to round, so that the load of a
-shared machine falls on both alike; each block starts after a short pause, once the other side's
-idle threads have stopped spinning. A round's ratio is NumPy's median time over torch's; a case's
+shared machine falls on both alike; each block starts once neither side has used any CPU for
+50 ms (read from /proc), so that the other side's idle threads have stopped spinning. A round's ratio is NumPy's median time over torch's; a case's
 ratio is the median over rounds, printed with their range and checked against issue 9's target.
 A control case, one 1024x1024 matrix product, shows how NumPy's BLAS compares with torch's on
 its own at the moment of the run, with no layer around it.
@@ -44,9 +44,12 @@ MATMUL_SIDE = 1024
 """The control case: a product of two square matrices this size."""
 BLOCK_SECONDS = 0.4
 """Aim of one block of iterations of the slower side."""
-SETTLE_SECONDS = 0.2
-"""Pause before each block: idle BLAS and OpenMP threads spin for a while after their work (about
-0.1 s for OpenBLAS), and on two cores that would slow the other side's next block."""
+QUIET_SECONDS = 0.05
+"""Before each block, both sides must have used no CPU for this long: idle BLAS and OpenMP threads
+spin for a while after their work (OpenBLAS's about 0.1 s, torch's at times longer), and on two
+cores that would slow the other side's next block."""
+SETTLE_LIMIT_SECONDS = 2.0
+"""The longest wait for that quiet (a busy machine may never give it)."""
 
 
 @dataclass(frozen=True)
@@ -248,8 +251,13 @@ class Side:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         )  # fmt: skip
 
+    def cpu_ticks(self) -> int:
+        """CPU time used so far by all the side's threads (utime + stime, in clock ticks)."""
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        return int(fields[11]) + int(fields[12])
+
     def run(self, case: Case, iterations: int) -> list[float]:
-        time.sleep(SETTLE_SECONDS)
         request = {"layer": case.layer, "dtype": case.dtype, "iterations": iterations}
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
@@ -269,14 +277,31 @@ def _verdict(ratio: float, target: float | None) -> str:
     return "PASS" if ratio <= target else "MISS"
 
 
+def settle(sides: tuple[Side, ...]) -> None:
+    """Wait until no side has used CPU for QUIET_SECONDS (at most SETTLE_LIMIT_SECONDS)."""
+    deadline = time.monotonic() + SETTLE_LIMIT_SECONDS
+    used = [side.cpu_ticks() for side in sides]
+    while time.monotonic() < deadline:
+        time.sleep(QUIET_SECONDS)
+        now = [side.cpu_ticks() for side in sides]
+        if now == used:
+            return
+        used = now
+
+
 def time_case(case: Case, sides: tuple[Side, Side], rounds: int) -> dict:
-    """Interleaved blocks of both sides; medians per side and the median of the rounds' ratios."""
-    first = {side.name: max(side.run(case, 2)) for side in sides}  # warm-up, and a size for a block
+    """Interleaved blocks of both sides, each once both are idle; medians per side and the median
+    of the rounds' ratios."""
+    first = {}
+    for side in sides:  # warm-up, and a size for a block
+        settle(sides)
+        first[side.name] = max(side.run(case, 2))
     iterations = max(1, min(50, round(BLOCK_SECONDS / max(first.values()))))
     medians: dict[str, list[float]] = {side.name: [] for side in sides}
     ratios = []
     for index in range(rounds):
         for side in sides if index % 2 == 0 else sides[::-1]:
+            settle(sides)
             medians[side.name].append(statistics.median(side.run(case, iterations)))
         ratios.append(medians["numpy"][-1] / medians["torch"][-1])
     return {
