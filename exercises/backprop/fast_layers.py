@@ -281,10 +281,10 @@ def max_pool_backward_fast(dout: Array, cache: Cache) -> Array:
     for batch in _batches(len(x), x[:1].nbytes, _STEP_BYTES):
         step_x, step_out, step_dx = x[batch], out[batch], dx[batch]
         is_max = [step_x[window] == step_out for window in windows]
-        num_max = np.zeros(step_out.shape, dtype=dx.dtype)
-        for mask in is_max:
-            num_max += mask
-        share = np.divide(dout[batch], num_max, out=num_max)  # reuses num_max's memory
+        num_max = is_max[0].view(np.uint8).copy()  # maxima per window, counted in bytes
+        for mask in is_max[1:]:
+            num_max += mask.view(np.uint8)
+        share = dout[batch] if num_max.max() == 1 else dout[batch] / num_max  # no tie: no division
         for window, mask in zip(windows, is_max):
             if overlapping:
                 step_dx[window] += mask * share
