@@ -42,7 +42,7 @@ import numpy as np
 from autograder import report, run
 from autograder.catalog import Alternative, Replace, find, write_submission
 from autograder.collect import collect
-from autograder.sandbox import StudentError, StudentProxy, Worker
+from autograder.sandbox import StudentProxy, Worker
 from autograder.score import score
 from autograder.stage import Staged, stage
 from benchmarks.inprocess import REQUESTS_LINE

@@ -156,9 +156,7 @@ class Worker:
     def _start(self, launch: bool) -> None:
         if launch:
             self._drop(self._preload)
-            process = WorkerProcess(self.root, self.package, self.limits, self.options, self.isolation, self._preload,
-                                    forks=self.isolation.jail)  # fmt: skip
-            self._launched[self._preload] = (process, weakref.finalize(self, process.close))
+            self._launch(self._preload)
         process = self._process = self._launched[self._preload][0]
         deadline = time.monotonic() + self.options.startup_timeout_s
         try:
@@ -180,9 +178,13 @@ class Worker:
         current worker's requests. Only where workers fork (a jail); elsewhere this does nothing
         and the worker imports what it needs when it needs it."""
         if preload not in self._launched and self.isolation.jail:
-            process = WorkerProcess(self.root, self.package, self.limits, self.options, self.isolation, preload,
-                                    forks=True)  # fmt: skip
-            self._launched[preload] = (process, weakref.finalize(self, process.close))
+            self._launch(preload)
+
+    def _launch(self, preload: tuple[str, ...]) -> None:
+        """Launch the process for `preload` (a zygote where there is a jail) and keep it in `_launched`."""
+        process = WorkerProcess(self.root, self.package, self.limits, self.options, self.isolation, preload,
+                                forks=self.isolation.jail)  # fmt: skip
+        self._launched[preload] = (process, weakref.finalize(self, process.close))
 
     def fresh(self, preload: tuple[str, ...] = ()) -> None:
         """Stop the current worker and everything it started: the next request runs in a new one,
@@ -212,7 +214,7 @@ class Worker:
             except (Deadline, Closed, ProtocolError):
                 clean = False
             if not clean:
-                self._drop(next(key for key, (held, _) in self._launched.items() if held is process))
+                self._drop(self._preload)  # the current process is always the one launched for it
         self._remotes.clear()
         self._take_dropped()
 

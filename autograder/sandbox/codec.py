@@ -41,6 +41,8 @@ MAX_INT_BITS = 1024
 """Python ints wider than this are not sent as values (JSON parsers refuse huge numbers)."""
 IOV_MAX = 1024
 """Most buffers one os.writev takes (Linux's limit)."""
+CONTROL_BYTES = 1 << 16
+"""Largest message on a zygote's control socket (one datagram each way)."""
 
 
 class ProtocolError(ValueError):

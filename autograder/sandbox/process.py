@@ -37,8 +37,6 @@ from autograder.sandbox.options import LimitsLike, SandboxOptions
 HERE = Path(__file__).resolve().parent
 RUNTIME_FILES = ("worker_main.py", "codec.py")
 SWEEP_ROUNDS = 20
-CONTROL_BYTES = 1 << 16
-"""Largest message the zygote sends."""
 PR_SET_CHILD_SUBREAPER = 36
 _LAUNCHED: set[int] = set()
 """Process ids of the running workers' launchers started by this process."""
@@ -132,7 +130,7 @@ class WorkerProcess:
         """The zygote's next message (its ready message, or the answer to a command)."""
         self.wait_for(self.control.fileno(), select.POLLIN, deadline)
         try:
-            data = self.control.recv(CONTROL_BYTES)
+            data = self.control.recv(codec.CONTROL_BYTES)
         except OSError:
             raise Closed from None
         if not data:

@@ -42,7 +42,6 @@ SPARE_FILES = 16
 TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
 PR_SET_DUMPABLE = 4
 END_ROUNDS = 100
-CONTROL_BYTES = 1 << 16
 """Rounds of SIGKILL the zygote sends to what a worker left before it gives up (a fork bomb)."""
 
 
@@ -464,7 +463,7 @@ class Zygote:
         set_dumpable(False)
         self.reply({"status": "ready"})
         while True:
-            data, fds, _, _ = socket.recv_fds(self.control, CONTROL_BYTES, 2)
+            data, fds, _, _ = socket.recv_fds(self.control, self.codec.CONTROL_BYTES, 2)
             if not data:
                 self.end()
                 return
