@@ -8,13 +8,16 @@ import struct
 import numpy as np
 import pytest
 
+from autograder.sandbox import codec
 from autograder.sandbox.codec import (
+    PREFIX,
     WIRE_DTYPES,
     FrameLimits,
     ProtocolError,
     Ref,
     decode,
     dumps,
+    encode,
     frame_length,
     loads,
 )
@@ -124,6 +127,72 @@ def test_make_ref_hook_replaces_refs_while_decoding():
     assert loads(dumps([Ref(4, "Cache")]), make_ref=lambda ref: ("remote", ref.id)) == [("remote", 4)]
 
 
+def test_header_is_the_compact_json_of_the_documented_nodes():
+    text = "h\u00e9 \"q\" \\ \n\x00\u2028\ud800"
+    value = {
+        "str": text, text: None, "flags": [True, False], "int": -(2**70), "float": float("-inf"),
+        "array": np.arange(6.0).reshape(2, 3), "scalar": np.int16(-2), "type": np.float32,
+        "dtype": np.dtype("<u8"), "tuple": (1, [], ()), "ref": Ref(3, text, "w"), "empty": {},
+    }
+    expected = {"blobs": [48, 2], "value": {"k": "dict", "items": [
+        ["str", text], [text, None], ["flags", [True, False]], ["int", -(2**70)],
+        ["float", {"k": "float", "v": "-inf"}],
+        ["array", {"k": "array", "dtype": "<f8", "shape": [2, 3], "blob": 0}],
+        ["scalar", {"k": "scalar", "dtype": "<i2", "blob": 1}],
+        ["type", {"k": "dtype", "dtype": "<f4", "form": "type"}],
+        ["dtype", {"k": "dtype", "dtype": "<u8", "form": "dtype"}],
+        ["tuple", {"k": "tuple", "items": [1, [], {"k": "tuple", "items": []}]}],
+        ["ref", {"k": "ref", "id": 3, "type": text, "worker": "w"}],
+        ["empty", {"k": "dict", "items": []}],
+    ]}}
+    frame = dumps(value)
+    (length,) = struct.unpack(">I", frame[PREFIX.size : PREFIX.size + 4])
+    header = frame[PREFIX.size + 4 : PREFIX.size + 4 + length]
+    assert header == json.dumps(expected, separators=(",", ":")).encode()
+    assert_identical(loads(frame), value)
+
+
+def test_array_bytes_are_sent_without_a_copy():
+    array = np.arange(12.0).reshape(3, 4)
+    *_, blob = encode(array)
+    assert np.shares_memory(np.frombuffer(blob, np.uint8), array)
+
+
+def test_any_json_spacing_and_key_order_is_accepted():
+    header = b' { "value" : [ {"blob": 0, "shape": [1], "dtype": "<f8", "k": "array"}, "a:b" ] , "blobs" : [8] } '
+    decoded = decode(frame_body(None, np.float64(2.5).tobytes(), raw=header))
+    assert_identical(decoded, [np.array([2.5]), "a:b"])
+
+
+def test_colons_in_strings_are_not_mistaken_for_keys():
+    value = {"a:b": [":", {"::": "x:"}], "t": (":",)}
+    assert_identical(loads(dumps(value)), value)
+
+
+def test_keys_are_counted_exactly_so_only_colons_in_strings_cost_a_second_parse(monkeypatch):
+    class SecondParse(Exception):
+        pass
+
+    def refuse(text):
+        raise SecondParse
+
+    monkeypatch.setattr(codec, "_JSON_UNIQUE_KEYS", json.JSONDecoder(object_pairs_hook=refuse))
+    value = [*SCALARS, np.zeros((2, 3)), {"a": (1, [2.0, {}]), "b": ()}]
+    assert_identical(loads(dumps(value)), value)
+    with pytest.raises(SecondParse):
+        loads(dumps(["a:b"]))
+
+
+@pytest.mark.parametrize("nest", [lambda v: [v], lambda v: (v,), lambda v: {"k": v}], ids=["list", "tuple", "dict"])
+def test_nesting_limit_counts_every_container(nest):
+    value = 1
+    for _ in range(3):
+        value = nest(value)
+    assert_identical(loads(dumps(value), limits=FrameLimits(max_depth=3)), value)
+    with pytest.raises(ProtocolError, match="nested"):
+        loads(dumps(nest(value)), limits=FrameLimits(max_depth=3))
+
+
 # --- hostile frames ---------------------------------------------------------------------------
 def frame_body(header: object, blobs: bytes = b"", *, raw: bytes | None = None) -> bytes:
     """A frame body with this header (JSON-dumped unless `raw` is given) and blob bytes."""
@@ -146,6 +215,12 @@ HOSTILE = {
     "bool dimension": frame_body({"blobs": [8], "value": array_node("<f8", [True])}, b"\0" * 8),
     "too many dimensions": frame_body({"blobs": [8], "value": array_node("<f8", [1] * 40)}, b"\0" * 8),
     "blob index out of range": frame_body({"blobs": [8], "value": array_node("<f8", [1], blob=1)}, b"\0" * 8),
+    "bool blob index": frame_body({"blobs": [8, 8], "value": [array_node("<f8", [1], blob=True),
+                                                            array_node("<f8", [1], blob=0)]}, b"\0" * 16),
+    "bool blob length": frame_body({"blobs": [True], "value": array_node("|u1", [1])}, b"\0"),
+    "str dimension": frame_body({"blobs": [8], "value": array_node("<f8", ["1"])}, b"\0" * 8),
+    "array without a shape": frame_body({"blobs": [8], "value": {"k": "array", "dtype": "<f8", "blob": 0}}, b"\0" * 8),
+    "scalar with a shape": frame_body({"blobs": [8], "value": array_node("<f8", [1]) | {"k": "scalar"}}, b"\0" * 8),
     "blob used twice": frame_body(
         {"blobs": [8], "value": [array_node("<f8", [1]), array_node("<f8", [1])]}, b"\0" * 8
     ),
@@ -156,17 +231,35 @@ HOSTILE = {
     "not ASCII": frame_body(None, raw='{"blobs": [], "value": "é"}'.encode()),
     "NaN literal": frame_body(None, raw=b'{"blobs": [], "value": NaN}'),
     "duplicate keys": frame_body(None, raw=b'{"blobs": [], "value": 1, "value": 2}'),
+    "duplicate keys in a node": frame_body(
+        None, raw=b'{"blobs": [], "value": {"k": "float", "v": "0x1p0", "v": "0x1p1"}}'
+    ),
+    "duplicate keys in a node, ':' in a string": frame_body(
+        None, raw=b'{"blobs": [], "value": ["a:b", {"k": "tuple", "items": [], "items": [1]}]}'
+    ),
+    "duplicate 'items' in a dict node": frame_body(
+        None, raw=b'{"blobs": [], "value": {"k": "dict", "items": [[":", 1]], "items": [["a", 2]]}}'
+    ),
+    "huge int": frame_body(None, raw=b'{"blobs": [], "value": 1' + b"0" * 5000 + b"}"),
+    "Infinity literal": frame_body(None, raw=b'{"blobs": [], "value": [-Infinity]}'),
+    "bare float with an exponent": frame_body(None, raw=b'{"blobs": [], "value": [1e5]}'),
     "bare float": frame_body({"blobs": [], "value": 1.5}),
     "unknown kind": frame_body({"blobs": [], "value": {"k": "pickle", "v": "cos\nsystem\n"}}),
     "extra key": frame_body({"blobs": [], "value": {"k": "float", "v": "0x1p0", "x": 1}}),
     "bad float": frame_body({"blobs": [], "value": {"k": "float", "v": "__import__('os')"}}),
     "dict with int key": frame_body({"blobs": [], "value": {"k": "dict", "items": [[1, 2]]}}),
     "dict with a key twice": frame_body({"blobs": [], "value": {"k": "dict", "items": [["a", 1], ["a", 2]]}}),
+    "dict item not a pair": frame_body({"blobs": [], "value": {"k": "dict", "items": [["a", 1, 2]]}}),
+    "dict item a 2-letter str": frame_body({"blobs": [], "value": {"k": "dict", "items": ["ab"]}}),
+    "dtype form not a str": frame_body({"blobs": [], "value": {"k": "dtype", "dtype": "<f8", "form": ["type"]}}),
     "tuple items not a list": frame_body({"blobs": [], "value": {"k": "tuple", "items": "abc"}}),
     "ref with a str id": frame_body({"blobs": [], "value": {"k": "ref", "id": "1", "type": "X", "worker": ""}}),
     "header missing keys": frame_body({"value": None}),
     "header not an object": frame_body([1, 2]),
     "nested past the depth limit": frame_body({"blobs": [], "value": json.loads("[" * 65 + "]" * 65)}),
+    "dicts nested past the depth limit": frame_body(
+        None, raw=b'{"blobs": [], "value": ' + b'{"k": "dict", "items": [["a", ' * 65 + b"1" + b"]]}" * 65 + b"}"
+    ),
     "nested past the parser's recursion": frame_body(
         None, raw=b'{"blobs": [], "value": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     ),
