@@ -21,6 +21,7 @@ from pathlib import Path
 from autograder import batch, build
 from autograder.catalog import ALTERNATIVES, BUGS, make_submission
 from autograder.run import SOLUTIONS
+from autograder.sandbox import find_isolation
 
 
 def synthetic_class(folder: Path, students: int) -> dict[str, int]:
@@ -55,6 +56,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="--jobs values to time (default 1 2)")
     parser.add_argument("--part", dest="parts", action="append", default=[], help="grade only this part (repeatable)")
     options = parser.parse_args()
+    find_isolation().pin()  # as the command line does before it grades
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as scratch:
         submissions = Path(scratch) / "class"
         counts = synthetic_class(submissions, options.students)

@@ -16,7 +16,9 @@ submission's time part by part.
 (d) One full grading of the reference (stage, run, collect, score, report), and the hidden
     checks' time per part (setup, call and teardown of each test, from report.json).
 
-Each pytest run is the grader's own command (autograder.run), plugins added where said. The runs of
+Each pytest run is the grader's own command (autograder.run), plugins added where said; as the
+command line does, this process finds the sandbox's isolation once and hands it to every run (see
+Isolation.pin), so no run repeats the trials (a few tenths of a second). The runs of
 (a) and (c) interleave, round by round, the order turning each round; each time is the median over
 rounds, and each ratio the median of the rounds' ratios (with their range), which the load drifting
 between rounds does not skew. Student code runs with one BLAS thread in the worker, so the
@@ -42,7 +44,7 @@ import numpy as np
 from autograder import report, run
 from autograder.catalog import Alternative, Replace, find, write_submission
 from autograder.collect import collect
-from autograder.sandbox import StudentProxy, Worker
+from autograder.sandbox import StudentProxy, Worker, find_isolation
 from autograder.score import score
 from autograder.stage import Staged, stage
 from benchmarks.inprocess import REQUESTS_LINE
@@ -355,6 +357,7 @@ def main() -> None:
     for name in THREAD_VARIABLES:
         os.environ[name] = "1"
     sys.path.insert(0, str(run.SOLUTIONS))  # this process imports the reference, as the grader's pytest does
+    find_isolation().pin()  # as the command line does before it grades
     print(f"load average {os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as folder:
         scratch = Path(folder)

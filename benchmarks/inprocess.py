@@ -4,10 +4,10 @@
 
 bench_grading uses it to measure what the sandboxed worker costs. The hidden tests' `student`
 fixture makes a `RecordingWorker`; this plugin puts `InProcessWorker` in its place, a stand-in
-with the same interface (call, call_method, get, set, release, last, printed) that calls the
-package imported in this process. That package is the trusted process's `backprop`, the reference,
-so the staged submission must be the reference: the plugin refuses any other. The checks, the
-comparisons and the reports stay exactly as in a real grading run.
+with the same interface (call, call_method, get, set, call_each, set_then_call, release, last,
+printed) that calls the package imported in this process. That package is the trusted process's
+`backprop`, the reference, so the staged submission must be the reference: the plugin refuses any
+other. The checks, the comparisons and the reports stay exactly as in a real grading run.
 
 What the stand-in still does, because the checks need it: objects that would stay in the worker
 come back as RemoteObject handles, and each call's array arguments are copied first, so that it
@@ -29,6 +29,7 @@ import pytest
 
 from autograder.run import SOLUTIONS
 from autograder.sandbox import CallResult, NotStarted, Ref, RemoteObject, StudentError
+from autograder.sandbox.client import OneByOne
 from autograder.sandbox.worker_main import copy_values, same
 
 PLAIN = (type(None), bool, int, float, str, np.ndarray, np.dtype)
@@ -38,7 +39,7 @@ REQUESTS_LINE = "benchmarks.inprocess requests: "
 """Starts the line of pytest's summary that counts the requests (bench_grading reads it)."""
 
 
-class InProcessWorker:
+class InProcessWorker(OneByOne):
     """The worker's interface over the package imported in this process (see the module docstring).
 
     Args:
@@ -66,12 +67,13 @@ class InProcessWorker:
     def close(self) -> None:
         self._objects.clear()
 
-    def prepare(self, preload: tuple[str, ...]) -> None:
-        """Called by the hidden tests' conftest for a part that imports a large package (the worker
-        imports it ahead; here it is imported where the check needs it)."""
+    def prepare(self, *preloads: tuple[str, ...]) -> None:
+        """Called by the hidden tests' conftest while pytest collects (the worker launches its
+        processes; here nothing is launched)."""
 
     def schedule(self, plan: Any) -> None:
-        """Called by the hidden tests' conftest with what each part requires (the worker imports it ahead)."""
+        """Called by the hidden tests' conftest with what each part's worker imports ahead (here a
+        package is imported where the check needs it)."""
 
     def begin(self, part: str) -> None:
         """Called by the hidden tests' conftest before each check of `part` (the worker's is fresh per part)."""

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from autograder.sandbox import codec
-from autograder.sandbox.client import CallResult, RemoteObject
+from autograder.sandbox.client import CallResult, OneByOne, RemoteObject
 from autograder.sandbox.codec import Ref
 from autograder.sandbox.errors import NotStarted, StudentError
 from autograder.sandbox.worker_main import same
@@ -24,7 +24,7 @@ from autograder.sandbox.worker_main import same
 MESSAGE_CHARS = 2000
 
 
-class LocalWorker:
+class LocalWorker(OneByOne):
     """Calls into `package` (a module) with the semantics of `autograder.sandbox.Worker`."""
 
     def __init__(self, package: ModuleType, shown_as: str = "backprop"):

@@ -11,9 +11,9 @@ Conventions every hidden test follows (a test that breaks them fails to collect)
   (`@pytest.mark.check("gradient")`);
 - it reaches student code only through the `student` fixture
   (`out, cache = student.layers.affine_forward(x, w, b)`), and draws inputs from `rng`;
-- a part that needs an optional package says so with `requires(module, extra=...)`
-  (`pytest.mark.requires("torch", extra="framework")`): where the module cannot be imported in this
-  trusted process, its checks do not run and read `unavailable`, and the part is not graded.
+- a part that needs an optional package says so in grading.toml (`requires = { module = "torch",
+  extra = "framework" }`): where the module cannot be imported in this trusted process, its checks
+  do not run and read `unavailable`, and the part is not graded.
 
 Each part runs in a fresh worker process, forked where the sandbox allows from a zygote that
 imported NumPy (and, for a part that requires a large package, that package) before any student
@@ -46,7 +46,7 @@ import pytest
 from autograder.diagnosis.plugin import DiagnosisPlugin, diagnosis_text, seeded_rng
 from autograder.run import KIT_BUG
 from autograder.sandbox import NotStarted, SandboxError, StudentError, StudentProxy, Worker
-from tests.support.manifest import DEFAULT_PATH, Manifest, load_manifest
+from tests.support.manifest import DEFAULT_PATH, Manifest, Requirement, load_manifest
 
 MANIFEST = pytest.StashKey[Manifest]()
 DEADLINE = pytest.StashKey[float | None]()
@@ -79,16 +79,16 @@ class RecordingWorker(Worker):
         self.part: str | None = None
         """The part whose checks this worker runs; a new part gets a fresh worker."""
         self.plan: dict[str, tuple[str, ...]] = {}
-        """The installed packages each part requires (see `_plan`)."""
-        self.prepare(())  # while pytest collects the checks
+        """What the workers of parts that require a package import ahead (see `_plan`)."""
 
     def schedule(self, plan: dict[str, tuple[str, ...]]) -> None:
-        """Learn what each part requires. Parts that import a large package get their workers
-        from a process that imports it ahead (launched as soon as pytest collects one of their
-        checks), while the other parts run."""
+        """Learn what each part's workers import ahead. Their processes are launched now, so that
+        the imports overlap pytest's collection and the other parts' checks (the parts that import
+        a large package run last); those that no part of the plan needs any more are stopped."""
+        for preload in set(self.plan.values()) - set(plan.values()):
+            self.discard(preload)
         self.plan = dict(plan)
-        for preload in self.plan.values():
-            self.prepare(preload)
+        self.prepare((), *self.plan.values())
 
     def begin(self, part: str) -> None:
         """Run the checks of `part` in a fresh worker: nothing one part's code did reaches the next."""
@@ -110,6 +110,17 @@ class RecordingWorker(Worker):
         value = super().call_method(obj, method, *args, **kwargs)
         self._keep_output()
         return value
+
+    def call_each(self, target: str, calls: Sequence[tuple], /) -> list[Any]:
+        values = super().call_each(target, calls)
+        self._keep_output()
+        return values
+
+    def set_then_call(self, obj: Any, path: Sequence[str | int], values: Sequence[Any], method: str, /,
+                      *args: Any) -> list[Any]:
+        results = super().set_then_call(obj, path, values, method, *args)
+        self._keep_output()
+        return results
 
 
 WORKER = pytest.StashKey[RecordingWorker]()
@@ -137,11 +148,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{part.id}: hidden checks of {part.title} ({part.points:g} points)")
     kinds = ", ".join(manifest.weights)
     config.addinivalue_line("markers", f"check(kind): the kind of a hidden check, one of {kinds}")
-    config.addinivalue_line(
-        "markers",
-        "requires(module, extra, warm=()): the part needs an optional package; without it the part is not graded "
-        "(warm: modules the package imports on first use, which the part's worker imports ahead)",
-    )
     limit = config.getoption("--time-limit")
     config.stash[DEADLINE] = None if limit is None else time.monotonic() + limit
     budget = DIAGNOSIS_SHARE * manifest.limits.submission_timeout_s
@@ -187,8 +193,9 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     return report
 
 
-def _require(module: str, *, extra: str, warm: Sequence[str] = ()) -> None:
-    """Raise PartUnavailable unless `module` imports in this process (the worker runs the same Python)."""
+def _require(requirement: Requirement) -> None:
+    """Raise PartUnavailable unless the module imports in this process (the worker runs the same Python)."""
+    module, extra = requirement.module, requirement.extra
     try:
         importlib.import_module(module)
     except ImportError as error:
@@ -200,22 +207,36 @@ def _require(module: str, *, extra: str, warm: Sequence[str] = ()) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Make the session's worker now, so that its first process starts while pytest collects."""
+    """Make the session's worker now, so that its processes start while pytest collects."""
     root = session.config.getoption("--submission")
     if root is not None:
-        session.config.stash[WORKER] = RecordingWorker(Path(root), session.config.stash[MANIFEST].limits)
+        manifest = session.config.stash[MANIFEST]
+        worker = session.config.stash[WORKER] = RecordingWorker(Path(root), manifest.limits)
+        worker.schedule(_plan(manifest))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    """Launch the processes the worker was asked for, once it knows how to isolate them (it finds
+    that out in the background, while pytest collects; see Worker.prepare)."""
+    worker = collector.config.stash.get(WORKER, None)
+    if worker is not None:
+        worker.prepare()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The checks of parts that require an optional package run last: their worker's process
     imports the package meanwhile (see RecordingWorker.schedule)."""
-    items.sort(key=lambda item: any(item.iter_markers("requires")))
+    manifest = config.stash[MANIFEST]
+    items.sort(key=lambda item: manifest.part(item.stash[GRADED_AS][0]).requires is not None)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    """Stop the processes launched ahead for parts that have no check to run (`-m` left them out)."""
     worker = session.config.stash.get(WORKER, None)
     if worker is not None:
-        worker.schedule(_plan(session.items))
+        collected = {item.stash[GRADED_AS][0] for item in session.items}
+        plan = _plan(session.config.stash[MANIFEST])
+        worker.schedule({part: preload for part, preload in plan.items() if part in collected})
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -224,42 +245,19 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         worker.close()
 
 
-def _plan(items: Sequence[pytest.Item]) -> dict[str, tuple[str, ...]]:
-    """For each part, what its worker imports ahead (see `_preload_of`); a part whose required
-    packages are not installed is left out (its checks do not run)."""
-    plan: dict[str, dict[str, None]] = {}
-    unavailable = set()
-    for item in items:
-        part, preload = item.stash[GRADED_AS][0], _preload_of(item)
-        if preload is None:
-            unavailable.add(part)
-        else:
-            plan.setdefault(part, {}).update(dict.fromkeys(preload))
-    return {part: tuple(modules) for part, modules in plan.items() if part not in unavailable}
-
-
-def _preload_of(item: pytest.Item) -> tuple[str, ...] | None:
-    """The modules an item's `requires` markers name, and their `warm` ones; None when a required
-    module is not installed."""
-    modules: dict[str, None] = {}
-    for mark in item.iter_markers("requires"):
-        if importlib.util.find_spec(mark.args[0]) is None:
-            return None
-        modules.update(dict.fromkeys((mark.args[0], *mark.kwargs.get("warm", ()))))
-    return tuple(modules)
-
-
-def pytest_itemcollected(item: pytest.Item) -> None:
-    """A check that requires a large package: its worker's process starts importing it now."""
-    worker = item.config.stash.get(WORKER, None)
-    preload = _preload_of(item)
-    if worker is not None and preload:
-        worker.prepare(preload)
+def _plan(manifest: Manifest) -> dict[str, tuple[str, ...]]:
+    """For each part that requires a package, what its worker imports ahead: the package and the
+    modules to warm. A part whose package is not installed is left out (its checks do not run)."""
+    return {
+        part.id: (part.requires.module, *part.requires.warm) for part in manifest.parts
+        if part.requires is not None and importlib.util.find_spec(part.requires.module) is not None
+    }  # fmt: skip
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    for mark in item.iter_markers("requires"):
-        _require(*mark.args, **mark.kwargs)
+    requirement = item.config.stash[MANIFEST].part(item.stash[GRADED_AS][0]).requires
+    if requirement is not None:
+        _require(requirement)
     deadline = item.config.stash[DEADLINE]
     if deadline is not None and time.monotonic() > deadline:
         raise OutOfTime(

@@ -3,7 +3,8 @@
 - `unpack`: a returned tuple of the expected length, or a teaching AssertionError.
 - `assert_inputs_kept`: the worker's record of which arguments the last call changed in place.
 - `RemoteModel`: a student's model seen as `model.params` (a mapping read and written remotely)
-  and `model.loss(X, y)`, the shape `checks.check_model_gradients` expects.
+  and `model.loss(X, y)`, the shape `checks.check_model_gradients` expects (with `losses_at`, which
+  sends a check's points to the worker together).
 - `twin_models`, `assert_grads_close`: a student's model and the reference's with the same
   parameters, and their gradients compared.
 - `assert_dtype`: an array's dtype, with a hint on where float32 turns into float64.
@@ -101,6 +102,12 @@ class RemoteModel:
 
     def loss(self, X: np.ndarray, y: np.ndarray | None = None) -> Any:
         return self.remote.loss(X) if y is None else self.remote.loss(X, y)
+
+    def losses_at(self, key: str, values: Sequence[np.ndarray], X: np.ndarray, y: np.ndarray) -> list[Any]:
+        """`loss(X, y)[0]` with params[key] set to each of `values` in turn, the requests sent to the
+        worker together (Worker.set_then_call); params[key] is left at the last value."""
+        worker = self.remote._worker
+        return [result[0] for result in worker.set_then_call(self.remote, ("params", key), values, "loss", X, y)]
 
     def get(self, *path: str | int) -> Any:
         return self.remote.get(*path)

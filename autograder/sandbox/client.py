@@ -7,6 +7,8 @@
         model = student.classifiers.fc_net.TwoLayerNet(input_dim=5, hidden_dim=4)
         loss, grads = model.loss(X, y)
         model.set("params", "W1", w1)
+        outs = student.layers.affine_forward.each([(x1, w, b), (x2, w, b)])   # requests sent together
+        losses = worker.set_then_call(model, ["params", "W1"], [w1, w2], "loss", X, y)
 
 Arguments are encoded (arrays copied); dicts passed as top-level arguments are updated in place
 with their contents after the call (bn_param's running statistics, optimizer configs). Objects
@@ -20,9 +22,12 @@ request starts a new worker, and handles from the old one raise StudentError (ki
 from __future__ import annotations
 
 import sys
+import threading
 import time
 import weakref
 from collections import Counter, deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +42,7 @@ from autograder.sandbox.errors import (
     StudentTimeout,
     WorkerCrashed,
 )
-from autograder.sandbox.isolation import Isolation, find_isolation
+from autograder.sandbox.isolation import Isolation, find_isolation, find_isolation_soon
 from autograder.sandbox.options import LimitsLike, SandboxOptions
 from autograder.sandbox.process import Closed, Deadline, WorkerProcess, describe_exit
 
@@ -106,6 +111,10 @@ class Worker:
         workers do not fork; zygotes kept for the session where they do."""
         self._preload: tuple[str, ...] = ()
         """What the next worker is to have preloaded (see `fresh`)."""
+        self._wanted: dict[tuple[str, ...], None] = {}
+        """Preloads `prepare` was asked for whose processes wait for the isolation to be known."""
+        self._probed: threading.Event | None = None
+        """Set once the isolation is known (see `prepare`); None before `prepare` is first called."""
         self._remotes: weakref.WeakValueDictionary[int, RemoteObject] = weakref.WeakValueDictionary()
         self._dropped: deque[tuple[str, int]] = deque()
         """(worker token, handle id) of RemoteObjects garbage collected since the last request."""
@@ -144,6 +153,8 @@ class Worker:
         """
         if self._process is not None:
             return
+        if self._wanted:
+            self._launch_wanted()
         launched = self._launched.get(self._preload)
         try:
             self._start(launched is None)
@@ -172,13 +183,35 @@ class Worker:
             self._drop(self._preload)
             raise SandboxError(f"the worker sent {ready!r} instead of its ready message")
 
-    def prepare(self, preload: tuple[str, ...]) -> None:
-        """Launch now, in the background, the zygote that workers preloading `preload` (installed
-        packages, imported before any student code) fork from, so that the imports overlap the
-        current worker's requests. Only where workers fork (a jail); elsewhere this does nothing
-        and the worker imports what it needs when it needs it."""
-        if preload not in self._launched and self.isolation.jail:
-            self._launch(preload)
+    def prepare(self, *preloads: tuple[str, ...]) -> None:
+        """Launch ahead the zygotes that workers preloading each of `preloads` (installed packages,
+        imported before any student code) fork from, so that their imports overlap other work.
+        Only where workers fork (a jail); elsewhere this does nothing, and the worker imports what
+        it needs when it needs it.
+
+        It never waits. The isolation is found in a thread (its trial runs take a few tenths of a
+        second); until it is known, the launches wait for a later call (with or without
+        `preloads`) or for the next request.
+        """
+        self._wanted.update(dict.fromkeys(preloads))
+        if self._probed is None:
+            self._probed = find_isolation_soon(self.python, self.options)
+        if self._probed.is_set():
+            self._launch_wanted()
+
+    def _launch_wanted(self) -> None:
+        """Launch what `prepare` was asked for and is not running yet (waiting for the isolation)."""
+        wanted, self._wanted = self._wanted, {}
+        if self.isolation.jail:
+            for preload in wanted:
+                if preload not in self._launched:
+                    self._launch(preload)
+
+    def discard(self, preload: tuple[str, ...]) -> None:
+        """Stop the process launched for `preload` (see `prepare`), and its worker if one is running:
+        nothing needs it any more."""
+        self._wanted.pop(preload, None)
+        self._drop(preload)
 
     def _launch(self, preload: tuple[str, ...]) -> None:
         """Launch the process for `preload` (a zygote where there is a jail) and keep it in `_launched`."""
@@ -252,6 +285,46 @@ class Worker:
                                              _label(obj, path))
         self.last = CallResult(None, output, restarted=restarted)
 
+    def call_each(self, target: str, calls: Sequence[tuple], /) -> list[Any]:
+        """`call(target, *args)` for each `args` of `calls`; the results. The requests are written
+        ahead of their answers, as in `set_then_call`: the points of a numeric gradient at once."""
+        self._refuse_after_timeouts(target)
+        self._import_modules(target)
+        requests = [
+            ({"op": "call", "target": target, "method": None, "args": list(args), "kwargs": {}}, target) for args in calls
+        ]  # fmt: skip
+        try:
+            answers, output, restarted = self._pipeline(requests)
+        except StudentTimeout:
+            self._timeouts[target] += 1
+            raise
+        return [self._called(answer, target, args, {}, output, restarted) for answer, args in zip(answers, calls)]
+
+    def set_then_call(self, obj: RemoteObject, path: Sequence[str | int], values: Sequence[Any], method: str,
+                      /, *args: Any) -> list[Any]:
+        """For each of `values`: `set(obj, *path, value)`, then `obj.method(*args)`; the calls' results.
+
+        The same requests as made one by one, with the same results and errors, but written ahead
+        of their answers (as many as the request pipe holds at once), so the worker runs them while
+        this process encodes and decodes, and neither waits for the other to wake up. A numeric
+        gradient of a model's loss is this: its parameter set to each point, the loss at each.
+        The first error is raised once the answers already asked for are in, the worker still
+        running; `last` is the last call's, with what all of them printed.
+        """
+        label = f"{obj.type_name}.{method}"
+        self._refuse_after_timeouts(label)
+        requests = []
+        for value in values:
+            requests.append(({"op": "set", "target": obj, "path": list(path), "value": value}, _label(obj, path)))
+            requests.append(({"op": "call", "target": obj, "method": method, "args": list(args), "kwargs": {}}, label))
+        try:
+            answers, output, restarted = self._pipeline(requests)
+        except StudentTimeout as error:
+            if error.target == label:
+                self._timeouts[label] += 1
+            raise
+        return [self._called(answer, label, args, {}, output, restarted) for answer in answers[1::2]]
+
     def release(self, obj: RemoteObject) -> None:
         """Let the worker drop the object now (it is also dropped when `obj` is garbage collected)."""
         ref = obj.ref
@@ -306,7 +379,8 @@ class Worker:
             if not known:
                 return
 
-    def _call(self, request: dict, label: str, args: tuple, kwargs: dict) -> Any:
+    def _refuse_after_timeouts(self, label: str) -> None:
+        """Raise StudentTimeout at once if `label` has timed out as often as allowed."""
         strikes, allowed = self._timeouts[label], self.options.timeouts_per_target
         if allowed is not None and strikes >= allowed:
             raise StudentTimeout(
@@ -315,6 +389,9 @@ class Worker:
                 "is not called again (that would use up the time of the other checks)",
                 target=label,
             )
+
+    def _call(self, request: dict, label: str, args: tuple, kwargs: dict) -> Any:
+        self._refuse_after_timeouts(label)
         if isinstance(request["target"], str):
             self._import_modules(request["target"])
         request.update(args=list(args), kwargs=dict(kwargs))
@@ -323,6 +400,11 @@ class Worker:
         except StudentTimeout:
             self._timeouts[label] += 1
             raise
+        return self._called(response, label, args, kwargs, output, restarted)
+
+    def _called(self, response: dict, label: str, args: tuple, kwargs: dict, output: str, restarted: str) -> Any:
+        """The value of a call's ok answer, once it is checked against the call's arguments (dict
+        arguments updated in place with their new contents); `last` describes it."""
         mutated_args, mutated_kwargs = response["mutated_args"], response["mutated_kwargs"]
         after_args, after_kwargs = response["writeback_args"], response["writeback_kwargs"]
         if (
@@ -348,27 +430,110 @@ class Worker:
     def _request(self, request: dict, label: str, phase: str = "call") -> tuple[dict, str, str]:
         """Send one request; return the validated ok response, the output, and why the worker was then
         stopped (empty if it was not). Raise StudentError otherwise."""
-        self.last = None
-        dropped = self._take_dropped()
-        request["release"] = sorted(
-            {handle for owner, handle in dropped if owner == self._token and handle not in self._remotes}
-        )
-        try:
-            chunks = codec.encode(request, to_ref=lambda value: self._to_ref(value, label))
-        except BaseException:
-            self._dropped.extend(dropped)
-            raise
-        size = sum(memoryview(chunk).nbytes for chunk in chunks) - codec.PREFIX.size
-        if size > self.options.max_frame_bytes:
-            self._dropped.extend(dropped)
-            raise ValueError(f"the arguments take {size} bytes, over max_frame_bytes={self.options.max_frame_bytes}")
+        (frame,) = self._encode([(request, label)])
+        self.start()
+        deadline = time.monotonic() + self.limits.call_timeout_s
+        self._process.clear_output()
+        with self._failures(label, phase):
+            self._process.write(frame, deadline)
+        response = self._answer(label, phase, deadline)
+        output = self._output()
+        restarted = response["unclean"]
+        if restarted:
+            self._stop()
+        return response, output, restarted
+
+    def _pipeline(self, requests: list[tuple[dict, str]]) -> tuple[list[dict], str, str]:
+        """Send (request, label) pairs written ahead of their answers, as many at a time as the
+        request pipe holds (so that writing never waits for the worker, which may be waiting for its
+        answers to be read), and read the answers in order. Returns the validated ok answers, what
+        all printed, and why the worker was then stopped. Errors are those of the same requests
+        made one by one: the first is raised, once the answers already asked for are read.
+
+        A request that leaves the worker unclean stops it, as it would one by one, and the rest are
+        sent anew: to the next worker, where a handle from the old one is stale."""
+        frames = self._encode(requests)
         self.start()
         process = self._process
         process.clear_output()
-        deadline = time.monotonic() + self.limits.call_timeout_s
+        limit = process.request_capacity // 2
+        answers: list[dict] = []
+        while len(answers) < len(requests):
+            batch, size = [], 0
+            for frame in frames[len(answers):]:
+                size += sum(memoryview(chunk).nbytes for chunk in frame)
+                if batch and size > limit:
+                    break
+                batch.append(frame)
+            first = len(answers)
+            deadline = time.monotonic() + self.limits.call_timeout_s
+            with self._failures(requests[first][1], "call"):
+                process.write([chunk for frame in batch for chunk in frame], deadline)
+            failure: StudentError | None = None
+            unclean = ""
+            for index in range(first, first + len(batch)):
+                label = requests[index][1]
+                try:
+                    answers.append(self._answer(label, "call", time.monotonic() + self.limits.call_timeout_s))
+                except StudentError as error:
+                    if self._process is not process:  # the worker was stopped: no answer is left to read
+                        raise (failure or error) from None
+                    failure = failure or error  # the rest of the batch is read, the worker going on
+                    answers.append({})
+                    continue
+                unclean = unclean or answers[-1]["unclean"]
+                if failure is None and unclean and index + 1 < len(requests):
+                    output = self._output()
+                    self._stop()  # as one by one: what comes next goes to the next worker
+                    rest, _, _ = self._pipeline(requests[index + 1 :])
+                    return answers + rest, output, unclean
+            if failure is not None:
+                if unclean:
+                    self._stop()
+                raise failure
+        output = self._output()
+        restarted = answers[-1]["unclean"]
+        if restarted:
+            self._stop()
+        return answers, output, restarted
+
+    def _encode(self, requests: list[tuple[dict, str]]) -> list[list[bytes | memoryview]]:
+        """The frames of (request, label) pairs; the first one also releases the handles collected
+        since the last request. `last` is cleared."""
+        self.last = None
+        dropped = self._take_dropped()
+        requests[0][0]["release"] = sorted(
+            {handle for owner, handle in dropped if owner == self._token and handle not in self._remotes}
+        )
+        frames = []
         try:
-            process.write(chunks, deadline)
+            for request, label in requests:
+                request.setdefault("release", [])
+                chunks = codec.encode(request, to_ref=lambda value, label=label: self._to_ref(value, label))
+                size = sum(memoryview(chunk).nbytes for chunk in chunks) - codec.PREFIX.size
+                if size > self.options.max_frame_bytes:
+                    raise ValueError(
+                        f"the arguments take {size} bytes, over max_frame_bytes={self.options.max_frame_bytes}"
+                    )
+                frames.append(chunks)
+        except BaseException:
+            self._dropped.extend(dropped)
+            raise
+        return frames
+
+    def _answer(self, label: str, phase: str, deadline: float) -> dict:
+        """The next answer, read by `deadline` and validated; StudentError if it is an error."""
+        with self._failures(label, phase):
             response = self._receive(deadline)
+        return self._check(response, label)
+
+    @contextmanager
+    def _failures(self, label: str, phase: str) -> Iterator[None]:
+        """A deadline passed, a worker gone or a malformed stream, as the student's error; the worker
+        is stopped."""
+        process = self._process
+        try:
+            yield
         except Deadline:
             process.kill()
             output = self._output()
@@ -391,12 +556,6 @@ class Worker:
             ) from None
         except ProtocolError as error:
             raise self._bad(label, str(error), self._output()) from None
-        response = self._check(response, label)
-        output = self._output()
-        restarted = response["unclean"]
-        if restarted:
-            self._stop()
-        return response, output, restarted
 
     def _receive(self, deadline: float) -> Any:
         process = self._process
@@ -479,6 +638,22 @@ def _label(obj: RemoteObject, path: Any) -> str:
     return ".".join([obj.type_name, *map(str, path)])
 
 
+class OneByOne:
+    """`call_each` and `set_then_call` as the requests they stand for, made one by one: for the
+    stand-ins of a Worker that run in this process (their `call`, `call_method` and `set`)."""
+
+    def call_each(self, target: str, calls: Sequence[tuple], /) -> list[Any]:
+        return [self.call(target, *args) for args in calls]
+
+    def set_then_call(self, obj: RemoteObject, path: Sequence[str | int], values: Sequence[Any], method: str,
+                      /, *args: Any) -> list[Any]:
+        results = []
+        for value in values:
+            self.set(obj, *path, value)
+            results.append(self.call_method(obj, method, *args))
+        return results
+
+
 class RemoteObject:
     """A handle to an object living in the worker: a model, a cache, or a value that cannot travel.
 
@@ -549,6 +724,13 @@ class StudentProxy:
         if not self._path:
             raise TypeError("call a function of the package, e.g. student.layers.affine_forward(...)")
         return self._worker.call(self._path, *args, **kwargs)
+
+    def each(self, calls: Sequence[tuple]) -> list[Any]:
+        """This function called with each argument tuple of `calls`, the requests sent together
+        (Worker.call_each). A function of the package named `each` is reached with `call` instead."""
+        if not self._path:
+            raise TypeError("call a function of the package, e.g. student.layers.affine_forward.each([...])")
+        return self._worker.call_each(self._path, calls)
 
     def __repr__(self) -> str:
         return f"<student {self._worker.package}{'.' + self._path if self._path else ''}>"

@@ -1,9 +1,11 @@
 """How much isolation this machine allows the worker, found out once per process by trying it.
 
     found = find_isolation(python)     # cached per (python, options)
+    probed = find_isolation_soon(python)   # the same, in a thread: `probed` is set once it is known
     if found.off:
         print(found.summary())         # say once which protections are off, then grade anyway
-    found.pin()                        # subprocesses (the hidden tests' pytest) may not do with less
+    found.pin()                        # subprocesses (the hidden tests' pytest) may not do with less,
+                                       # and take it as found instead of trying again
 
 The candidates, strongest first; the first whose trial run works is used:
 
@@ -24,7 +26,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+import threading
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,10 @@ from autograder.sandbox.options import SandboxOptions
 PINNED = "BACKPROP_SANDBOX_PROTECTIONS"
 """Environment variable listing the protections a grader found on (`Isolation.pin`): a process that
 inherits it refuses to start workers with fewer, so a passing failure cannot quietly weaken them."""
+HANDED_DOWN = "BACKPROP_SANDBOX_ISOLATION"
+"""Environment variable holding the isolation a grader found (`Isolation.pin`), with the interpreter
+and options it was found for, as JSON: a subprocess that looks for the same takes it instead of
+trying again (the trials start subprocesses of their own: a few tenths of a second)."""
 LAUNCHER = Path(__file__).resolve().parent / "launcher.py"
 PACKAGE = Path(__file__).resolve().parents[1]
 """The autograder package (the hidden tests live in it), wherever it is installed."""
@@ -99,9 +106,11 @@ class Isolation:
     def off(self) -> tuple[Protection, ...]:
         return tuple(protection for protection in self.protections if not protection.on)
 
-    def pin(self) -> None:
-        """Require these protections in the subprocesses this process starts from now on."""
+    def pin(self, options: SandboxOptions = SandboxOptions()) -> None:
+        """Require these protections in the subprocesses this process starts from now on, and hand
+        them this isolation, found with `options`, so that they need not try again."""
         os.environ[PINNED] = ",".join(protection.name for protection in self.protections if protection.on)
+        os.environ[HANDED_DOWN] = json.dumps({"key": [self.python, repr(options)], "isolation": asdict(self)})
 
     def summary(self) -> str:
         """One paragraph naming the protections that are off and why; empty when all are on."""
@@ -119,6 +128,7 @@ class _Mode:
 
 
 _FOUND: dict[tuple[str, SandboxOptions], Isolation] = {}
+_FINDING = threading.Lock()
 
 
 def find_isolation(python: str | Path = sys.executable, options: SandboxOptions = SandboxOptions()) -> Isolation:
@@ -129,15 +139,52 @@ def find_isolation(python: str | Path = sys.executable, options: SandboxOptions 
             (see `Isolation.pin`) is off here.
     """
     key = (os.path.abspath(python), options)
-    if key not in _FOUND:
-        found = _find(key[0], options)
-        pinned = [name for name in os.environ.get(PINNED, "").split(",") if name]
-        lost = [protection for protection in found.off if protection.name in pinned]
-        if lost:
-            details = "; ".join(f"{protection.name}: {protection.detail}" for protection in lost)
-            raise SandboxError(f"sandbox protections the grader requires are off in this process: {details}")
-        _FOUND[key] = found
-    return _FOUND[key]
+    with _FINDING:  # a search already under way (find_isolation_soon) is waited for, not repeated
+        if key not in _FOUND:
+            found = _handed_down(key) or _find(key[0], options)
+            pinned = [name for name in os.environ.get(PINNED, "").split(",") if name]
+            lost = [protection for protection in found.off if protection.name in pinned]
+            if lost:
+                details = "; ".join(f"{protection.name}: {protection.detail}" for protection in lost)
+                raise SandboxError(f"sandbox protections the grader requires are off in this process: {details}")
+            _FOUND[key] = found
+        return _FOUND[key]
+
+
+def _handed_down(key: tuple[str, SandboxOptions]) -> Isolation | None:
+    """The isolation the grader that started this process found for `key` (see `Isolation.pin`), if any."""
+    try:
+        handed = json.loads(os.environ.get(HANDED_DOWN, "null"))
+        if handed is None or handed["key"] != [key[0], repr(key[1])]:
+            return None
+        fields = handed["isolation"]
+        return Isolation(
+            python=fields["python"], jail=fields["jail"], user_namespace=fields["user_namespace"],
+            user=None if fields["user"] is None else tuple(fields["user"]), exposed=tuple(fields["exposed"]),
+            secrets=tuple(fields["secrets"]), protections=tuple(Protection(**item) for item in fields["protections"]),
+        )  # fmt: skip
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def find_isolation_soon(
+    python: str | Path = sys.executable, options: SandboxOptions = SandboxOptions()
+) -> threading.Event:
+    """Start `find_isolation` in a thread, so that its trial runs (subprocesses: a few tenths of a
+    second) overlap the caller's work; the event returned is set once it is done. A failure is not
+    kept: the next `find_isolation` tries again and raises it."""
+    done = threading.Event()
+
+    def search() -> None:
+        try:
+            find_isolation(python, options)
+        except Exception:
+            pass  # not kept: find_isolation raises it again where the answer is needed
+        finally:
+            done.set()
+
+    threading.Thread(target=search, name="find-isolation", daemon=True).start()
+    return done
 
 
 def worker_environment(home: str, threads: int) -> dict[str, str]:

@@ -17,6 +17,7 @@ private tmpfs; without one it uses these files directly (handed to its user when
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
 import secrets
 import select
@@ -73,6 +74,8 @@ class WorkerProcess:
         self.control: socket.socket | None = None
         self.zygote_ready = False
         self.request_fd = self.response_fd = -1
+        self.request_capacity = 0
+        """Bytes the request pipe holds: requests written ahead of their answers must fit in it."""
         passed: list[int] = []
         try:
             self._prepare(root, package)
@@ -115,6 +118,7 @@ class WorkerProcess:
         self.response_fd, response_write = os.pipe()
         os.set_blocking(self.request_fd, False)
         os.set_blocking(self.response_fd, False)
+        self.request_capacity = fcntl.fcntl(self.request_fd, fcntl.F_GETPIPE_SZ)
         return [request_read, response_write]
 
     # --- the zygote ------------------------------------------------------------------------

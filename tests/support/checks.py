@@ -423,7 +423,13 @@ def assert_param_shapes(
 def _objective(f: Callable[[np.ndarray], object], x: np.ndarray, dout: np.ndarray | None) -> float:
     """g(x) = sum(f(x) * dout), or sum(f(x)) without dout (e.g. for a scalar loss)."""
     __tracebackhide__ = True
-    out = np.asarray(f(x.copy()), dtype=np.float64)
+    return _weighted(f(x.copy()), dout)
+
+
+def _weighted(value: object, dout: np.ndarray | None) -> float:
+    """sum(value * dout), or sum(value) without dout."""
+    __tracebackhide__ = True
+    out = np.asarray(value, dtype=np.float64)
     if dout is None:
         return float(out.sum())
     if out.shape != np.shape(dout):
@@ -477,6 +483,7 @@ def directional_check(
     h: float = NUMERIC_STEP,
     rtol: float | None = None,
     atol: float | None = None,
+    many: Callable[[list[np.ndarray]], Sequence[object]] | None = None,
 ) -> None:
     """Check an analytic gradient against directional derivatives of the forward pass.
 
@@ -496,6 +503,10 @@ def directional_check(
         directions: how many random directions.
         h: the step.
         rtol, atol: tolerances; by default the gradient tolerances of grading.toml.
+        many: f at several points, in order, at once (the grader sends the calls to its worker
+            together); by default f is called at each point in turn. Every point is evaluated
+            before any is compared, either way, so that a forward pass that draws random numbers
+            (dropout without a seed) is called as often, and in the same order, by both.
 
     Raises:
         AssertionError: naming the function, the gradient, the worst index and both derivatives.
@@ -507,10 +518,12 @@ def directional_check(
     x = np.array(x, dtype=np.float64)
     _check_type_and_shape(dx, x, name, function)
     analytic_grad = np.asarray(dx, dtype=np.float64)
-    for _ in range(directions):
-        v = rng.standard_normal(x.shape)
+    units = [rng.standard_normal(x.shape) for _ in range(directions)]
+    points = [x + sign * h * (v / np.linalg.norm(v)) for v in units for sign in (1, -1)]
+    values = (many or (lambda at: [f(point) for point in at]))([point.copy() for point in points])
+    for index, v in enumerate(units):
         v /= np.linalg.norm(v)
-        numeric = (_objective(f, x + h * v, dout) - _objective(f, x - h * v, dout)) / (2 * h)
+        numeric = (_weighted(values[2 * index], dout) - _weighted(values[2 * index + 1], dout)) / (2 * h)
         analytic = float(np.sum(v * analytic_grad))
         if not np.isfinite(numeric):
             raise AssertionError(
@@ -575,7 +588,9 @@ def check_backward(
     cache) and checks each gradient it returns, named "d" + input name, in the order of `wrt`.
 
     Args:
-        forward: the layer's forward pass.
+        forward: the layer's forward pass. Where its type has an `each(calls)` method, the function
+            called once per argument tuple (the grader's proxy, which sends the calls to its worker
+            together), each check's points are evaluated with it at once.
         backward: the layer's backward pass.
         inputs: forward's arguments in order, as a case builder returns them.
         wrt: the inputs backward returns gradients for, in order, e.g. ("x", "w", "b").
@@ -586,12 +601,16 @@ def check_backward(
     __tracebackhide__ = True
     out, cache = forward(*inputs.values())
     dout = rng.standard_normal(np.shape(out))
+    each = getattr(type(forward), "each", None)
     names = [f"d{key}" for key in wrt]
     grads = unpack_grads(backward(dout, cache), names, function=function)
     for key, grad_name, grad in zip(wrt, names, grads):
 
         def forward_of(value: np.ndarray, key: str = key) -> object:
             return forward(*{**inputs, key: value}.values())[0]
+
+        def forward_at(values: list[np.ndarray], key: str = key) -> list[object]:
+            return [out[0] for out in each(forward, [tuple({**inputs, key: value}.values()) for value in values])]
 
         directional_check(
             forward_of,
@@ -602,6 +621,7 @@ def check_backward(
             name=grad_name,
             function=function,
             directions=directions,
+            many=None if each is None else forward_at,
         )
 
 
@@ -618,7 +638,9 @@ def check_model_gradients(
 
     Args:
         model: any object with a `params` dict and `loss(X, y) -> (loss, grads)`; its params are
-            changed during the check and put back.
+            changed during the check and put back. One that also has `losses_at(key, values, X, y)`
+            (the loss with params[key] set to each value in turn: the grader's remote model) gets
+            each check's points at once.
         X, y: the batch.
         rng: draws the directions.
         function: the model's loss, for messages ("FullyConnectedNet.loss").
@@ -642,6 +664,8 @@ def check_model_gradients(
             model.params[key] = value
             return model.loss(X, y)[0]
 
+        losses_at = getattr(model, "losses_at", None)
+        many = None if losses_at is None else (lambda values, key=key: losses_at(key, values, X, y))
         try:
             directional_check(
                 loss_of,
@@ -651,6 +675,7 @@ def check_model_gradients(
                 name=f"grads[{key!r}]",
                 function=function,
                 directions=directions,
+                many=many,
             )
         finally:
             model.params[key] = original

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,19 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 class ManifestError(ValueError):
     """grading.toml is malformed; the message names the table and the key."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """An optional package a part needs, installed by one of the kit's extras."""
+
+    module: str
+    """The module to import (`torch`); where it is missing, the part is not graded."""
+    extra: str
+    """The kit's extra that installs it (`framework`: pip install '.[framework]')."""
+    warm: tuple[str, ...] = ()
+    """Modules the package imports on first use (`torch._dynamo`), which the grader's worker imports
+    ahead, with the package, before any student code runs."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,8 @@ class Part:
     """Parts whose bugs can leak into this one; feedback names them first."""
     visibility: str = "visible"
     """Gradescope visibility of the part's result."""
+    requires: Requirement | None = None
+    """The optional package the part needs, if any (`requires = { module = "torch", extra = "framework" }`)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,20 @@ def _validate(manifest: Manifest) -> None:
                 raise ManifestError(f"{where}: depends_on names unknown part {dep!r}")
         if part.visibility not in VISIBILITIES:
             raise ManifestError(f"{where}: visibility must be one of {VISIBILITIES}")
+        if part.requires is not None:
+            names = (part.requires.module, *part.requires.warm)
+            if not all(isinstance(name, str) and all(p.isidentifier() for p in name.split(".")) for name in names):
+                raise ManifestError(f"{where}: requires names a module that is not a dotted Python name")
+            if not isinstance(part.requires.extra, str) or not part.requires.extra:
+                raise ManifestError(f"{where}: requires needs the extra that installs the module")
+
+
+def _part(table: Any, where: str) -> Part:
+    """A [[parts]] table as a Part, its `requires` inline table as a Requirement."""
+    part = _build(Part, table, where)
+    if part.requires is None:
+        return part
+    return replace(part, requires=_build(Requirement, part.requires, f"{where} requires"))
 
 
 def load_manifest(path: Path | str = DEFAULT_PATH) -> Manifest:
@@ -162,7 +191,7 @@ def load_manifest(path: Path | str = DEFAULT_PATH) -> Manifest:
             name=assignment["name"],
             package=assignment["package"],
             editable=tuple(assignment["editable"]),
-            parts=tuple(_build(Part, t, f"[[parts]] #{i + 1}") for i, t in enumerate(data["parts"])),
+            parts=tuple(_part(t, f"[[parts]] #{i + 1}") for i, t in enumerate(data["parts"])),
             tolerances=_build(Tolerances, data["tolerances"], "[tolerances]"),
             limits=_build(Limits, data["limits"], "[limits]"),
             weights=dict(data["weights"]),

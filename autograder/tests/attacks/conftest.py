@@ -15,20 +15,22 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox import SandboxOptions, Worker, find_isolation
-from autograder.sandbox.isolation import PINNED
+from autograder.sandbox.isolation import HANDED_DOWN, PINNED
 from autograder.tests.sandbox.conftest import LIMITS, make_package
 
 
 @pytest.fixture(autouse=True, scope="session")
 def pinned() -> Iterator[None]:
-    """The protections found here, required of every grader subprocess during these tests."""
-    before = os.environ.get(PINNED)
+    """The protections found here, required of every grader subprocess during these tests (and
+    handed down to them, as the command line does)."""
+    before = {name: os.environ.get(name) for name in (PINNED, HANDED_DOWN)}
     find_isolation().pin()
     yield
-    if before is None:
-        os.environ.pop(PINNED, None)
-    else:
-        os.environ[PINNED] = before
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def needs(*names: str) -> pytest.MarkDecorator:

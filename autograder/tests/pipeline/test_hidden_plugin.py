@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.manifest import ROOT
+from tests.support.manifest import DEFAULT_PATH, ROOT
 
 HEADER = """
 import pytest
@@ -100,15 +100,17 @@ def test_two_parts_fail_to_collect(tmp_path):
     assert "test_both has part markers ['affine', 'relu']" in process.stdout
 
 
-def test_a_part_whose_package_is_missing_is_unavailable(tmp_path):
-    body = """
-@pytest.mark.requires("no_such_package_for_this_test", extra="demo")
-@pytest.mark.check("value")
-def test_needs_it():
-    raise AssertionError("never runs")
-"""
-    process, report = _pytest(tmp_path, body)
-    (metadata,) = _metadata(report).values()
-    assert metadata["status"] == "unavailable", process.stdout
-    assert "needs the Python package 'no_such_package_for_this_test'" in metadata["feedback"]
-    assert "pip install '.[demo]'" in metadata["feedback"]
+def test_a_part_whose_package_is_missing_is_unavailable_and_runs_last(tmp_path):
+    manifest = tmp_path / "grading.toml"
+    requires = 'requires = { module = "no_such_package_for_this_test", extra = "demo" }'
+    manifest.write_text(DEFAULT_PATH.read_text().replace('id = "affine"\n', f'id = "affine"\n{requires}\n', 1))
+    other_part = 'import pytest\n\n@pytest.mark.relu\n@pytest.mark.check("value")\ndef test_other_part():\n    pass\n'
+    (tmp_path / "test_zz_other_part.py").write_text(other_part)  # collected after the sample, run before it
+    body = '@pytest.mark.check("value")\ndef test_needs_it():\n    raise AssertionError("never runs")\n'
+    process, report = _pytest(tmp_path, body, "--manifest", str(manifest))
+    assert [test["nodeid"].rpartition("::")[2] for test in report["tests"]] == ["test_other_part", "test_needs_it"]
+    metadata = _metadata(report)
+    assert metadata["test_other_part"]["status"] == "passed", process.stdout
+    assert metadata["test_needs_it"]["status"] == "unavailable", process.stdout
+    assert "needs the Python package 'no_such_package_for_this_test'" in metadata["test_needs_it"]["feedback"]
+    assert "pip install '.[demo]'" in metadata["test_needs_it"]["feedback"]

@@ -1,4 +1,5 @@
-"""What the worker can see: its own folder on sys.path, a scrubbed environment, resource limits."""
+"""What the worker can see: its own folder on sys.path, a scrubbed environment, resource limits; and how the
+isolation is found once (in the background, or handed down by the grader)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import SandboxError, StudentError, StudentProxy, Worker
+from autograder.sandbox import SandboxError, SandboxOptions, StudentError, StudentProxy, Worker, find_isolation
+from autograder.sandbox import isolation
 from autograder.tests.sandbox.conftest import LIMITS, make_package
 
 REPO = Path(__file__).resolve().parents[3]
@@ -94,3 +96,43 @@ def test_a_worker_that_cannot_start_is_a_sandbox_error_not_the_students(tmp_path
     fake.chmod(0o755)
     with Worker(root, LIMITS, python=fake) as worker, pytest.raises(SandboxError, match="broken"):
         worker.ping()
+
+
+@pytest.fixture
+def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No isolation found yet in this process, and none handed down by the test run's environment."""
+    monkeypatch.setattr(isolation, "_FOUND", {})
+    for name in (isolation.PINNED, isolation.HANDED_DOWN):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _no_trials(python: str, options: SandboxOptions) -> isolation.Isolation:
+    raise AssertionError(f"tried again for {options}")
+
+
+def test_a_pinned_isolation_is_handed_down_to_subprocesses_instead_of_tried_again(fresh_cache, monkeypatch):
+    found = find_isolation()
+    found.pin()
+    monkeypatch.setattr(isolation, "_FOUND", {})  # as in a new process that inherited the environment
+    monkeypatch.setattr(isolation, "_find", _no_trials)
+    assert find_isolation() == found
+    with pytest.raises(AssertionError, match="tried again"):  # other options: not the same answer
+        find_isolation(options=SandboxOptions(disk_mb=32))
+    monkeypatch.setenv(isolation.HANDED_DOWN, '{"key": "not what pin writes"}')
+    monkeypatch.setattr(isolation, "_FOUND", {})
+    with pytest.raises(AssertionError, match="tried again"):
+        find_isolation()
+
+
+def test_the_isolation_can_be_found_in_the_background_once(fresh_cache, monkeypatch):
+    calls = []
+    real_find = isolation._find
+
+    def counted(python: str, options: SandboxOptions) -> isolation.Isolation:
+        calls.append(options)
+        return real_find(python, options)
+
+    monkeypatch.setattr(isolation, "_find", counted)
+    done = isolation.find_isolation_soon()
+    found = find_isolation()  # waits for the search under way rather than starting another
+    assert done.wait(60) and calls == [SandboxOptions()] and find_isolation() is found
