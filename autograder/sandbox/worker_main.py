@@ -23,6 +23,7 @@ import importlib.util
 import io
 import linecache  # noqa: F401 - traceback needs it; imported before the student's folder is on sys.path
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -42,6 +43,8 @@ SPARE_FILES = 16
 TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
 PR_SET_DUMPABLE = 4
 END_ROUNDS = 100
+WRITABLE = ("/tmp", "/dev/shm")
+"""The jail's folders every user may write to, besides the workers' own copies of the package."""
 """Rounds of SIGKILL the zygote sends to what a worker left before it gives up (a fork bomb)."""
 
 
@@ -536,13 +539,53 @@ class Zygote:
         for _ in range(END_ROUNDS):
             others = [pid for pid in living_processes() if pid not in (1, me)]
             if not others:
-                return {"clean": True, "exit": exit_code}
+                return {"clean": self.wipe(), "exit": exit_code}
             for pid in others:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
         return {"clean": False, "exit": exit_code}
+
+    def wipe(self) -> bool:
+        """Remove all the workers could write, now that none runs: the copies of the package and
+        the jail's temporary folders, so that nothing a part's code wrote reaches the next part (a
+        part that filled the disk leaves the next one all of it). Whether all is gone: if not, the
+        grader starts a new jail."""
+        folders = [os.path.dirname(self.package), *(folder for folder in WRITABLE if os.path.isdir(folder))]
+        runtime = os.path.dirname(os.path.realpath(__file__)) + os.sep  # copied in by the grader: it stays
+
+        def left(folder: str) -> list[str]:
+            paths = [os.path.join(folder, name) for name in os.listdir(folder)]
+            return [path for path in paths if not runtime.startswith(path + os.sep)]
+
+        try:
+            for folder in folders:
+                for path in left(folder):
+                    remove(path)
+            return not any(left(folder) for folder in folders)
+        except Exception:  # a tree too deep to walk, say
+            return False
+
+
+def remove(path: str) -> None:
+    """Remove a file, or a folder tree whatever permissions its folders were given; what cannot go stays."""
+    if not os.path.isdir(path) or os.path.islink(path):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return
+    folders = [path]
+    while folders:  # open every folder up first: one made unreadable or read-only cannot be emptied
+        folder = folders.pop()
+        try:
+            os.chmod(folder, 0o700)
+            with os.scandir(folder) as entries:
+                folders.extend(entry.path for entry in entries if entry.is_dir(follow_symlinks=False))
+        except OSError:
+            pass
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def living_processes() -> list[int]:

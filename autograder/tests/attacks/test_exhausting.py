@@ -85,6 +85,15 @@ HOGS = """
         for index in range(count):
             open(os.path.join(folder, str(index)), "w").close()
 
+    def locked_folder(folder):
+        os.makedirs(os.path.join(folder, "inside"))
+        open(os.path.join(folder, "inside", "file"), "w").close()
+        os.chmod(os.path.join(folder, "inside"), 0)
+        os.chmod(folder, 0o500)
+
+    def listing(folder):
+        return sorted(os.listdir(folder))
+
     def flood(megabytes, stream):
         line = "x" * 65535 + "\\n"
         for _ in range(megabytes * 16):
@@ -170,6 +179,22 @@ def test_filling_the_disk_stops_at_the_private_file_system_and_leaves_the_machin
     with pytest.raises(StudentError, match="No space left"):
         layers.many_files(f"{name}-many", 100_000)  # the file system's inodes run out
     assert not os.path.exists(name) and not os.path.exists(f"{name}-many")
+
+
+@needs("filesystem")
+def test_a_part_that_fills_the_disk_leaves_the_next_part_all_of_it(hostile):
+    worker = hostile(HOGS, limits=dataclasses.replace(LIMITS, call_timeout_s=20.0))
+    layers = StudentProxy(worker).layers
+    before = layers.listing("/tmp")
+    with pytest.raises(StudentError, match="No space left"):
+        layers.fill_disk("/tmp/full", 200)
+    layers.many_files("own-folder", 10)
+    layers.locked_folder("/dev/shm/locked")
+    launcher = worker.pid
+    worker.fresh()  # the next part
+    assert layers.listing("/tmp") == before and layers.listing("/dev/shm") == [] and layers.listing(".") == ["backprop"]
+    layers.fill_disk("/tmp/again", SandboxOptions().disk_mb // 2)  # the space the last part filled is free again
+    assert worker.pid == launcher  # the same jail: its zygote emptied it
 
 
 def test_a_file_past_the_size_limit_is_an_error(hostile):
