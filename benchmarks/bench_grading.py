@@ -210,7 +210,8 @@ def worker_costs(staged: Staged) -> dict[str, float]:
     """Seconds: launching a worker's process (isolation, Python, NumPy) and its first call, once per
     grading and overlapping pytest's collection; a fresh worker for a part (forked from the zygote
     where there is a jail, launched anew elsewhere) and its first call, which imports the package;
-    a round trip (ping); a small call through the worker and in-process."""
+    a round trip (ping); a small call through the worker and in-process, and the same call among
+    six written together (as a numeric gradient's points are: call_each), per call."""
     from backprop import layers
 
     limits = load_manifest().limits
@@ -233,17 +234,20 @@ def worker_costs(staged: Staged) -> dict[str, float]:
             fresh.append(time.perf_counter() - begin)
         ping = time_calls(worker.ping, 200)
         remote = time_calls(lambda: student.layers.affine_forward(x, w, b), 200)
+        together = time_calls(lambda: student.layers.affine_forward.each([(x, w, b)] * 6), 100) / 6
         forks = worker.isolation.jail
     local = time_calls(lambda: layers.affine_forward(x, w, b), 200)
     return {"launch": median(launches), "fresh": median(fresh), "forks": forks, "ping": ping, "call": remote,
-            "local call": local}  # fmt: skip
+            "together": together, "local call": local}  # fmt: skip
 
 
-def requests_of(ran: run.Ran) -> int:
-    """The requests the in-process stand-in served, from its line in pytest's log."""
+def requests_of(ran: run.Ran) -> tuple[int, int]:
+    """The requests the in-process stand-in served, and how many of them the worker would have been
+    sent together, from its line in pytest's log."""
     for line in (ran.report.parent / run.LOG_NAME).read_text(encoding="utf-8").splitlines():
         if line.startswith(REQUESTS_LINE):
-            return int(line.removeprefix(REQUESTS_LINE))
+            requests, together = line.removeprefix(REQUESTS_LINE).split()
+            return int(requests), int(together)
     raise RuntimeError(f"no {REQUESTS_LINE!r} line in {ran.report.parent / run.LOG_NAME}")
 
 
@@ -292,9 +296,13 @@ def report_runs(found: dict[str, list], costs: dict[str, float]) -> list[str]:
     for kind in ("worker", "in-process"):
         checks = sum(parts[kind].values())
         print(f"    {kind}: {checks:.1f} s in the checks, {seconds[kind] - checks:.1f} s outside them (pytest's start, "
-              "collection)")  # fmt: skip
-    requests = median([requests_of(ran) for ran in found["in-process"]])
-    per_request = costs["call"] - costs["local call"]
+              "collection and exit)")  # fmt: skip
+    pairs = zip(found["worker"], found["in-process"])
+    in_checks = [sum(per_part(worker).values()) / sum(per_part(local).values()) for worker, local in pairs]
+    print(f"    the checks alone, through the worker against in-process: ratio {median(in_checks):.2f} "
+          f"[{min(in_checks):.2f}, {max(in_checks):.2f}]")  # fmt: skip
+    requests, together = requests_of(found["in-process"][0])  # the same in every round
+    per_request, per_together = costs["call"] - costs["local call"], costs["together"] - costs["local call"]
     print("    where the worker's extra time goes (medians):")
     starts = len(parts["worker"])
     how = "forked from the zygote" if costs["forks"] else "launched anew (no jail here, so no zygote)"
@@ -303,10 +311,14 @@ def report_runs(found: dict[str, list], costs: dict[str, float]) -> list[str]:
           "while the other parts run)")  # fmt: skip
     print(f"      a fresh worker per part, {how}, and its first call: {starts} x {costs['fresh']:.3f} s"
           f" = {starts * costs['fresh']:.2f} s")  # fmt: skip
-    print(f"      {requests:.0f} requests (calls, gets, sets) x {1e3 * per_request:.2f} ms each = {requests * per_request:.1f} s"
-          f" (a round trip alone, ping: {1e3 * costs['ping']:.2f} ms; affine_forward on (4, 5) x (5, 3):"
-          f" {1e3 * costs['call']:.2f} ms through the worker, {1e3 * costs['local call']:.3f} ms in-process)")  # fmt: skip
-    explained = starts * costs["fresh"] + requests * per_request
+    one_by_one = requests - together
+    print(f"      {one_by_one} requests (calls, gets, sets) one at a time x {1e3 * per_request:.2f} ms each ="
+          f" {one_by_one * per_request:.1f} s (a round trip alone, ping: {1e3 * costs['ping']:.2f} ms; affine_forward"
+          f" on (4, 5) x (5, 3): {1e3 * costs['call']:.2f} ms through the worker, {1e3 * costs['local call']:.3f} ms"
+          " in-process)")  # fmt: skip
+    print(f"      {together} requests written together (the points of numeric gradients) x {1e3 * per_together:.2f} ms"
+          f" each = {together * per_together:.1f} s (affine_forward among six)")  # fmt: skip
+    explained = starts * costs["fresh"] + one_by_one * per_request + together * per_together
     print(f"      together {explained:.1f} s of the {seconds['worker'] - seconds['in-process']:.1f} s measured; the rest is"
           " larger arrays copied and encoded, and the machine's load")  # fmt: skip
 

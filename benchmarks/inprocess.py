@@ -4,8 +4,8 @@
 
 bench_grading uses it to measure what the sandboxed worker costs. The hidden tests' `student`
 fixture makes a `RecordingWorker`; this plugin puts `InProcessWorker` in its place, a stand-in
-with the same interface (call, call_method, get, set, call_each, set_then_call, release, last,
-printed) that calls the package imported in this process. That package is the trusted process's
+with the same interface (call, call_method, get, set, set_each, call_each, set_then_call, release,
+last, printed) that calls the package imported in this process. That package is the trusted process's
 `backprop`, the reference, so the staged submission must be the reference: the plugin refuses any
 other. The checks, the comparisons and the reports stay exactly as in a real grading run.
 
@@ -35,8 +35,9 @@ from autograder.sandbox.worker_main import copy_values, same
 PLAIN = (type(None), bool, int, float, str, np.ndarray, np.dtype)
 """Types that travel as values (as in the codec); anything else stays behind a handle."""
 HIDDEN_CONFTEST = "autograder.hidden.conftest"
-REQUESTS_LINE = "benchmarks.inprocess requests: "
-"""Starts the line of pytest's summary that counts the requests (bench_grading reads it)."""
+REQUESTS_LINE = "benchmarks.inprocess requests (all, together): "
+"""Starts the line of pytest's summary that counts the requests, and those sent together (bench_grading
+reads it)."""
 
 
 class InProcessWorker(OneByOne):
@@ -54,7 +55,9 @@ class InProcessWorker(OneByOne):
         self.last: CallResult | None = None
         self.printed: list[str] = []
         self.requests = 0
-        """Requests served (calls, gets and sets): what would have been round trips to the worker."""
+        """Requests served (calls, gets and sets): what the worker would have been sent."""
+        self.together = 0
+        """Of those, the ones the worker would have been sent together (set_each, call_each, set_then_call)."""
         self._objects: dict[int, Any] = {}
         self._ids = itertools.count(1)
 
@@ -80,6 +83,18 @@ class InProcessWorker(OneByOne):
         self.printed.clear()
 
     # --- the Worker's requests ------------------------------------------------------------------
+    def set_each(self, obj: RemoteObject, assignments: Any, /) -> None:
+        self.together += len(assignments)
+        super().set_each(obj, assignments)
+
+    def call_each(self, target: str, calls: Any, /) -> list[Any]:
+        self.together += len(calls)
+        return super().call_each(target, calls)
+
+    def set_then_call(self, obj: RemoteObject, path: Any, values: Any, method: str, /, *args: Any) -> list[Any]:
+        self.together += 2 * len(values)
+        return super().set_then_call(obj, path, values, method, *args)
+
     def call(self, target: str, /, *args: Any, **kwargs: Any) -> Any:
         self.requests += 1
         return self._call(self._find(target), target, args, kwargs)
@@ -203,4 +218,5 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     requests = sum(worker.requests for worker in _Counting.made)
-    terminalreporter.write_line(f"{REQUESTS_LINE}{requests}")
+    together = sum(worker.together for worker in _Counting.made)
+    terminalreporter.write_line(f"{REQUESTS_LINE}{requests} {together}")

@@ -113,9 +113,8 @@ class RemoteModel:
         return self.remote.get(*path)
 
     def load(self, params: Mapping[str, np.ndarray]) -> None:
-        """Set every parameter in `params` (arrays are copied on the way)."""
-        for name, value in params.items():
-            self.remote.set("params", name, value)
+        """Set every parameter in `params` (arrays are copied on the way), the requests sent together."""
+        self.remote._worker.set_each(self.remote, [("params", name, value) for name, value in params.items()])
 
 
 def twin_models(

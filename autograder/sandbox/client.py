@@ -285,14 +285,23 @@ class Worker:
                                              _label(obj, path))
         self.last = CallResult(None, output, restarted=restarted)
 
+    def set_each(self, obj: RemoteObject, assignments: Sequence[tuple], /) -> None:
+        """`set(obj, *path_and_value)` for each of `assignments`, the requests written ahead of their
+        answers as in `set_then_call`: a model's parameters, all at once."""
+        requests = [
+            ({"op": "set", "target": obj, "path": list(path), "value": value}, _label(obj, path))
+            for *path, value in assignments
+        ]  # fmt: skip
+        _, output, restarted = self._pipeline(requests)
+        self.last = CallResult(None, output, restarted=restarted)
+
     def call_each(self, target: str, calls: Sequence[tuple], /) -> list[Any]:
         """`call(target, *args)` for each `args` of `calls`; the results. The requests are written
         ahead of their answers, as in `set_then_call`: the points of a numeric gradient at once."""
         self._refuse_after_timeouts(target)
         self._import_modules(target)
-        requests = [
-            ({"op": "call", "target": target, "method": None, "args": list(args), "kwargs": {}}, target) for args in calls
-        ]  # fmt: skip
+        request = {"op": "call", "target": target, "method": None, "kwargs": {}}
+        requests = [({**request, "args": list(args)}, target) for args in calls]
         try:
             answers, output, restarted = self._pipeline(requests)
         except StudentTimeout:
@@ -452,6 +461,8 @@ class Worker:
 
         A request that leaves the worker unclean stops it, as it would one by one, and the rest are
         sent anew: to the next worker, where a handle from the old one is stale."""
+        if not requests:
+            return [], "", ""
         frames = self._encode(requests)
         self.start()
         process = self._process
@@ -639,8 +650,12 @@ def _label(obj: RemoteObject, path: Any) -> str:
 
 
 class OneByOne:
-    """`call_each` and `set_then_call` as the requests they stand for, made one by one: for the
-    stand-ins of a Worker that run in this process (their `call`, `call_method` and `set`)."""
+    """`set_each`, `call_each` and `set_then_call` as the requests they stand for, made one by one:
+    for the stand-ins of a Worker that run in this process (their `call`, `call_method` and `set`)."""
+
+    def set_each(self, obj: RemoteObject, assignments: Sequence[tuple], /) -> None:
+        for path_and_value in assignments:
+            self.set(obj, *path_and_value)
 
     def call_each(self, target: str, calls: Sequence[tuple], /) -> list[Any]:
         return [self.call(target, *args) for args in calls]

@@ -269,11 +269,10 @@ class WorkerProcess:
     def write(self, chunks: list[bytes | memoryview], deadline: float) -> None:
         left = codec.unwritten(chunks, 0)
         while left:
-            self.wait_for(self.request_fd, select.POLLOUT, deadline)
             try:
                 left = codec.unwritten(left, os.writev(self.request_fd, left[: codec.IOV_MAX]))
-            except BlockingIOError:
-                continue
+            except BlockingIOError:  # the pipe is full: wait (most requests fit at once)
+                self.wait_for(self.request_fd, select.POLLOUT, deadline)
             except BrokenPipeError:
                 raise Closed from None
 

@@ -1,4 +1,4 @@
-"""Requests written ahead of their answers (Worker.call_each, Worker.set_then_call): the results,
+"""Requests written ahead of their answers (Worker.set_each, call_each, set_then_call): the results,
 errors and restarts of the same requests made one by one."""
 
 from __future__ import annotations
@@ -112,3 +112,16 @@ def test_a_function_called_with_each_argument_tuple(worker):
     with pytest.raises(StudentError, match="negative factor"):
         scaled.each([(x, 1.0), (x, -1.0), (x, -2.0), (x, 3.0)])
     assert scaled(x, 2.0)[1] == {"factor": 2.0}  # the stream is in step
+
+
+def test_several_values_set_at_once(worker):
+    model, _, _, rng = _setup(worker)
+    w, extra = rng.standard_normal(3), rng.standard_normal(2)
+    worker.set_each(model, [("params", "w", w), ("params", "extra", extra), ("size", 3)])
+    np.testing.assert_array_equal(model.get("params", "w"), w)
+    np.testing.assert_array_equal(model.get("params", "extra"), extra)
+    assert model.get("size") == 3
+    with pytest.raises(StudentError, match="AttributeError|KeyError"):
+        worker.set_each(model, [("params", "w", w), ("missing", "inner", 1), ("size", 4)])
+    assert model.get("size") == 4  # the rest were still made, and the stream is in step
+    worker.set_each(model, [])
