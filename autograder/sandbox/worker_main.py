@@ -23,6 +23,7 @@ import importlib.util
 import io
 import linecache  # noqa: F401 - traceback needs it; imported before the student's folder is on sys.path
 import os
+import re
 import shutil
 import signal
 import socket
@@ -553,11 +554,11 @@ class Zygote:
         part that filled the disk leaves the next one all of it). Whether all is gone: if not, the
         grader starts a new jail."""
         folders = [os.path.dirname(self.package), *(folder for folder in WRITABLE if os.path.isdir(folder))]
-        runtime = os.path.dirname(os.path.realpath(__file__)) + os.sep  # copied in by the grader: it stays
+        kept = [os.path.dirname(os.path.realpath(__file__)), *mount_points()]  # the jail's own: they stay
 
         def left(folder: str) -> list[str]:
             paths = [os.path.join(folder, name) for name in os.listdir(folder)]
-            return [path for path in paths if not runtime.startswith(path + os.sep)]
+            return [path for path in paths if not any(k == path or k.startswith(path + os.sep) for k in kept)]
 
         try:
             for folder in folders:
@@ -566,6 +567,16 @@ class Zygote:
             return not any(left(folder) for folder in folders)
         except Exception:  # a tree too deep to walk, say
             return False
+
+
+def mount_points() -> list[str]:
+    """Where something is mounted in this process's view (none where there is no /proc)."""
+    try:
+        with open("/proc/self/mounts", encoding="utf-8", errors="surrogateescape") as mounts:
+            fields = [line.split()[1] for line in mounts if len(line.split()) > 1]
+    except OSError:
+        return []
+    return [re.sub(r"\\([0-7]{3})", lambda code: chr(int(code.group(1), 8)), field) for field in fields]
 
 
 def remove(path: str) -> None:
