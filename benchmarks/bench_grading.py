@@ -2,7 +2,7 @@
 gradients, a submission written with plain loops against the vectorised reference, and one
 submission's time part by part.
 
-    .venv/bin/python -m benchmarks.bench_grading               # 3 rounds: 2 to 5 minutes, by the load
+    .venv/bin/python -m benchmarks.bench_grading               # 3 rounds: 1 to 2 minutes, by the load
     .venv/bin/python -m benchmarks.bench_grading --rounds 1
 
 (a) The reference graded through the sandboxed worker, and the same hidden checks with the
