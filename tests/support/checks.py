@@ -520,7 +520,8 @@ def directional_check(
     analytic_grad = np.asarray(dx, dtype=np.float64)
     units = [rng.standard_normal(x.shape) for _ in range(directions)]
     points = [x + sign * h * (v / np.linalg.norm(v)) for v in units for sign in (1, -1)]
-    values = (many or (lambda at: [f(point) for point in at]))([point.copy() for point in points])
+    copies = [point.copy() for point in points]
+    values = many(copies) if many is not None else [f(point) for point in copies]
     for index, v in enumerate(units):
         v /= np.linalg.norm(v)
         numeric = (_weighted(values[2 * index], dout) - _weighted(values[2 * index + 1], dout)) / (2 * h)
