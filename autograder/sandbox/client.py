@@ -281,18 +281,13 @@ class Worker:
         if len(path_and_value) < 2:
             raise TypeError("set needs a path of at least one step and a value")
         *path, value = path_and_value
-        _, output, restarted = self._request({"op": "set", "target": obj, "path": path, "value": value},
-                                             _label(obj, path))
+        _, output, restarted = self._request(*_setting(obj, path, value))
         self.last = CallResult(None, output, restarted=restarted)
 
     def set_each(self, obj: RemoteObject, assignments: Sequence[tuple], /) -> None:
         """`set(obj, *path_and_value)` for each of `assignments`, the requests written ahead of their
         answers as in `set_then_call`: a model's parameters, all at once."""
-        requests = [
-            ({"op": "set", "target": obj, "path": list(path), "value": value}, _label(obj, path))
-            for *path, value in assignments
-        ]  # fmt: skip
-        _, output, restarted = self._pipeline(requests)
+        _, output, restarted = self._pipeline([_setting(obj, path, value) for *path, value in assignments])
         self.last = CallResult(None, output, restarted=restarted)
 
     def call_each(self, target: str, calls: Sequence[tuple], /) -> list[Any]:
@@ -302,11 +297,8 @@ class Worker:
         self._import_modules(target)
         request = {"op": "call", "target": target, "method": None, "kwargs": {}}
         requests = [({**request, "args": list(args)}, target) for args in calls]
-        try:
+        with self._counting_timeouts(target):
             answers, output, restarted = self._pipeline(requests)
-        except StudentTimeout:
-            self._timeouts[target] += 1
-            raise
         return [self._called(answer, target, args, {}, output, restarted) for answer, args in zip(answers, calls)]
 
     def set_then_call(self, obj: RemoteObject, path: Sequence[str | int], values: Sequence[Any], method: str,
@@ -324,14 +316,10 @@ class Worker:
         self._refuse_after_timeouts(label)
         requests = []
         for value in values:
-            requests.append(({"op": "set", "target": obj, "path": list(path), "value": value}, _label(obj, path)))
+            requests.append(_setting(obj, path, value))
             requests.append(({"op": "call", "target": obj, "method": method, "args": list(args), "kwargs": {}}, label))
-        try:
+        with self._counting_timeouts(label):
             answers, output, restarted = self._pipeline(requests)
-        except StudentTimeout as error:
-            if error.target == label:
-                self._timeouts[label] += 1
-            raise
         return [self._called(answer, label, args, {}, output, restarted) for answer in answers[1::2]]
 
     def release(self, obj: RemoteObject) -> None:
@@ -399,16 +387,23 @@ class Worker:
                 target=label,
             )
 
+    @contextmanager
+    def _counting_timeouts(self, label: str) -> Iterator[None]:
+        """Count the timeouts of `label` (see `_refuse_after_timeouts`) among the requests made inside."""
+        try:
+            yield
+        except StudentTimeout as error:
+            if error.target == label:
+                self._timeouts[label] += 1
+            raise
+
     def _call(self, request: dict, label: str, args: tuple, kwargs: dict) -> Any:
         self._refuse_after_timeouts(label)
         if isinstance(request["target"], str):
             self._import_modules(request["target"])
         request.update(args=list(args), kwargs=dict(kwargs))
-        try:
+        with self._counting_timeouts(label):
             response, output, restarted = self._request(request, label)
-        except StudentTimeout:
-            self._timeouts[label] += 1
-            raise
         return self._called(response, label, args, kwargs, output, restarted)
 
     def _called(self, response: dict, label: str, args: tuple, kwargs: dict, output: str, restarted: str) -> Any:
@@ -647,6 +642,11 @@ class Worker:
 
 def _label(obj: RemoteObject, path: Any) -> str:
     return ".".join([obj.type_name, *map(str, path)])
+
+
+def _setting(obj: RemoteObject, path: Sequence[str | int], value: Any) -> tuple[dict, str]:
+    """The request that sets `obj.path = value` in the worker, and its label."""
+    return {"op": "set", "target": obj, "path": list(path), "value": value}, _label(obj, path)
 
 
 class OneByOne:
