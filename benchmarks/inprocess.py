@@ -87,13 +87,14 @@ class InProcessWorker(OneByOne):
         self.together += len(assignments)
         super().set_each(obj, assignments)
 
-    def call_each(self, target: str, calls: Any, /) -> list[Any]:
+    def call_each(self, target: str, calls: Any, /, *, item: int | None = None) -> list[Any]:
         self.together += len(calls)
-        return super().call_each(target, calls)
+        return super().call_each(target, calls, item=item)
 
-    def set_then_call(self, obj: RemoteObject, path: Any, values: Any, method: str, /, *args: Any) -> list[Any]:
+    def set_then_call(self, obj: RemoteObject, path: Any, values: Any, method: str, /, *args: Any,
+                      item: int | None = None) -> list[Any]:
         self.together += 2 * len(values)
-        return super().set_then_call(obj, path, values, method, *args)
+        return super().set_then_call(obj, path, values, method, *args, item=item)
 
     def call(self, target: str, /, *args: Any, **kwargs: Any) -> Any:
         self.requests += 1

@@ -111,14 +111,14 @@ class RecordingWorker(Worker):
         self._keep_output()
         return value
 
-    def call_each(self, target: str, calls: Sequence[tuple], /) -> list[Any]:
-        values = super().call_each(target, calls)
+    def call_each(self, target: str, calls: Sequence[tuple], /, *, item: int | None = None) -> list[Any]:
+        values = super().call_each(target, calls, item=item)
         self._keep_output()
         return values
 
     def set_then_call(self, obj: Any, path: Sequence[str | int], values: Sequence[Any], method: str, /,
-                      *args: Any) -> list[Any]:
-        results = super().set_then_call(obj, path, values, method, *args)
+                      *args: Any, item: int | None = None) -> list[Any]:
+        results = super().set_then_call(obj, path, values, method, *args, item=item)
         self._keep_output()
         return results
 

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import ItemsView, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -69,17 +69,21 @@ class RemoteParams(MutableMapping):
     def __delitem__(self, name: str) -> None:
         raise TypeError("the hidden tests never delete a parameter")
 
-    def _names(self) -> list[str]:
+    def _fetch(self) -> dict[str, Any]:
         params = self._remote.get("params")
         if not isinstance(params, dict):
             raise AssertionError(f"{self._remote.type_name}.params should be a dict, got {type(params).__name__}")
-        return list(params)
+        return params
+
+    def items(self) -> ItemsView[str, Any]:
+        """Every name and array, fetched in one request (a Mapping's own `items` fetches them one by one)."""
+        return self._fetch().items()
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._names())
+        return iter(self._fetch())
 
     def __len__(self) -> int:
-        return len(self._names())
+        return len(self._fetch())
 
 
 class RemoteModel:
@@ -107,7 +111,7 @@ class RemoteModel:
         """`loss(X, y)[0]` with params[key] set to each of `values` in turn, the requests sent to the
         worker together (Worker.set_then_call); params[key] is left at the last value."""
         worker = self.remote._worker
-        return [result[0] for result in worker.set_then_call(self.remote, ("params", key), values, "loss", X, y)]
+        return worker.set_then_call(self.remote, ("params", key), values, "loss", X, y, item=0)
 
     def get(self, *path: str | int) -> Any:
         return self.remote.get(*path)

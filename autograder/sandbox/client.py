@@ -8,7 +8,7 @@
         loss, grads = model.loss(X, y)
         model.set("params", "W1", w1)
         outs = student.layers.affine_forward.each([(x1, w, b), (x2, w, b)])   # requests sent together
-        losses = worker.set_then_call(model, ["params", "W1"], [w1, w2], "loss", X, y)
+        losses = worker.set_then_call(model, ["params", "W1"], [w1, w2], "loss", X, y, item=0)
 
 Arguments are encoded (arrays copied); dicts passed as top-level arguments are updated in place
 with their contents after the call (bn_param's running statistics, optimizer configs). Objects
@@ -290,20 +290,24 @@ class Worker:
         _, output, restarted = self._pipeline([_setting(obj, path, value) for *path, value in assignments])
         self.last = CallResult(None, output, restarted=restarted)
 
-    def call_each(self, target: str, calls: Sequence[tuple], /) -> list[Any]:
-        """`call(target, *args)` for each `args` of `calls`; the results. The requests are written
-        ahead of their answers, as in `set_then_call`: the points of a numeric gradient at once."""
+    def call_each(self, target: str, calls: Sequence[tuple], /, *, item: int | None = None) -> list[Any]:
+        """`call(target, *args)` for each `args` of `calls`; the results (each one's `[item]` alone,
+        taken in the worker, when `item` is given: a forward pass's output without its cache). The
+        requests are written ahead of their answers, as in `set_then_call`: the points of a numeric
+        gradient at once."""
         self._refuse_after_timeouts(target)
         self._import_modules(target)
-        request = {"op": "call", "target": target, "method": None, "kwargs": {}}
+        request = {"op": "call", "target": target, "method": None, "kwargs": {}, **_picking(item)}
         requests = [({**request, "args": list(args)}, target) for args in calls]
         with self._counting_timeouts(target):
             answers, output, restarted = self._pipeline(requests)
         return [self._called(answer, target, args, {}, output, restarted) for answer, args in zip(answers, calls)]
 
     def set_then_call(self, obj: RemoteObject, path: Sequence[str | int], values: Sequence[Any], method: str,
-                      /, *args: Any) -> list[Any]:
-        """For each of `values`: `set(obj, *path, value)`, then `obj.method(*args)`; the calls' results.
+                      /, *args: Any, item: int | None = None) -> list[Any]:
+        """For each of `values`: `set(obj, *path, value)`, then `obj.method(*args)`; the calls' results
+        (each one's `[item]` alone, taken in the worker, when `item` is given: a model's loss without
+        its gradients).
 
         The same requests as made one by one, with the same results and errors, but written ahead
         of their answers (as many as the request pipe holds at once), so the worker runs them while
@@ -317,7 +321,8 @@ class Worker:
         requests = []
         for value in values:
             requests.append(_setting(obj, path, value))
-            requests.append(({"op": "call", "target": obj, "method": method, "args": list(args), "kwargs": {}}, label))
+            requests.append(({"op": "call", "target": obj, "method": method, "args": list(args), "kwargs": {},
+                              **_picking(item)}, label))
         with self._counting_timeouts(label):
             answers, output, restarted = self._pipeline(requests)
         return [self._called(answer, label, args, {}, output, restarted) for answer in answers[1::2]]
@@ -644,6 +649,11 @@ def _label(obj: RemoteObject, path: Any) -> str:
     return ".".join([obj.type_name, *map(str, path)])
 
 
+def _picking(item: int | None) -> dict[str, int]:
+    """The part of a call request that asks for its result's `[item]` alone (nothing for all of it)."""
+    return {} if item is None else {"item": item}
+
+
 def _setting(obj: RemoteObject, path: Sequence[str | int], value: Any) -> tuple[dict, str]:
     """The request that sets `obj.path = value` in the worker, and its label."""
     return {"op": "set", "target": obj, "path": list(path), "value": value}, _label(obj, path)
@@ -657,16 +667,20 @@ class OneByOne:
         for path_and_value in assignments:
             self.set(obj, *path_and_value)
 
-    def call_each(self, target: str, calls: Sequence[tuple], /) -> list[Any]:
-        return [self.call(target, *args) for args in calls]
+    def call_each(self, target: str, calls: Sequence[tuple], /, *, item: int | None = None) -> list[Any]:
+        return [_picked(self.call(target, *args), item) for args in calls]
 
     def set_then_call(self, obj: RemoteObject, path: Sequence[str | int], values: Sequence[Any], method: str,
-                      /, *args: Any) -> list[Any]:
+                      /, *args: Any, item: int | None = None) -> list[Any]:
         results = []
         for value in values:
             self.set(obj, *path, value)
-            results.append(self.call_method(obj, method, *args))
+            results.append(_picked(self.call_method(obj, method, *args), item))
         return results
+
+
+def _picked(value: Any, item: int | None) -> Any:
+    return value if item is None else value[item]
 
 
 class RemoteObject:
@@ -740,12 +754,13 @@ class StudentProxy:
             raise TypeError("call a function of the package, e.g. student.layers.affine_forward(...)")
         return self._worker.call(self._path, *args, **kwargs)
 
-    def each(self, calls: Sequence[tuple]) -> list[Any]:
+    def each(self, calls: Sequence[tuple], *, item: int | None = None) -> list[Any]:
         """This function called with each argument tuple of `calls`, the requests sent together
-        (Worker.call_each). A function of the package named `each` is reached with `call` instead."""
+        (Worker.call_each, `item` as there). A function of the package named `each` is reached with
+        `call` instead."""
         if not self._path:
             raise TypeError("call a function of the package, e.g. student.layers.affine_forward.each([...])")
-        return self._worker.call_each(self._path, calls)
+        return self._worker.call_each(self._path, calls, item=item)
 
     def __repr__(self) -> str:
         return f"<student {self._worker.package}{'.' + self._path if self._path else ''}>"

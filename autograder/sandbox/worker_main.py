@@ -7,7 +7,8 @@ requests in and responses out. It imports neither the autograder nor the referen
 standard library, NumPy and the codec loaded by path.
 
 Requests are codec-encoded dicts with an `op` (`import`, `call`, `get`, `set`, `release`, `ping`)
-and a `release` list of handle ids the grader no longer needs; every response is a dict with
+and a `release` list of handle ids the grader no longer needs (a `call` with an `item` answers
+that item of the result alone); every response is a dict with
 `status` `ok` or `error` (see `ok` and `failure`), and `unclean`: what the student's code left
 behind that should end this worker once the answer is in (threads, processes, open files, memory
 held), or "". Objects that cannot be encoded stay here in a handle table and travel as Refs.
@@ -23,6 +24,7 @@ import importlib.util
 import io
 import linecache  # noqa: F401 - traceback needs it; imported before the student's folder is on sys.path
 import os
+import py_compile
 import re
 import shutil
 import signal
@@ -44,9 +46,11 @@ SPARE_FILES = 16
 TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
 PR_SET_DUMPABLE = 4
 END_ROUNDS = 100
+"""Rounds of SIGKILL the zygote sends to what a worker left before it gives up (a fork bomb)."""
 WRITABLE = ("/tmp", "/dev/shm")
 """The jail's folders every user may write to, besides the workers' own copies of the package."""
-"""Rounds of SIGKILL the zygote sends to what a worker left before it gives up (a fork bomb)."""
+COMPILE_TIMEOUT_S = 10.0
+"""How long the zygote's child has to compile the package's modules (see Zygote.compile)."""
 
 
 class Failure(Exception):
@@ -279,6 +283,8 @@ class Worker:
         args, kwargs = request["args"], request["kwargs"]
         try:
             value = function(*args, **kwargs)
+            if "item" in request:
+                value = value[request["item"]]
         except BaseException as error:
             raise Failure(error, "call") from None
         return self.ok(
@@ -477,6 +483,7 @@ class Zygote:
 
     def run(self) -> None:
         set_dumpable(False)
+        self.files.update(self.compile())
         self.reply({"status": "ready"})
         while True:
             data, fds, _, _ = socket.recv_fds(self.control, self.codec.CONTROL_BYTES, 2)
@@ -497,6 +504,45 @@ class Zygote:
 
     def reply(self, message: dict) -> None:
         self.control.send(self.codec.dumps(message))
+
+    def compile(self) -> dict[str, bytes]:
+        """The package's modules compiled ahead, so that no worker compiles them again: their
+        `__pycache__` files, by path relative to the package. They are checked-hash pycs, which
+        Python loads only while the source they were compiled from is unchanged.
+
+        A child compiles them, and runs none of them. Compiling runs no code, but a module made to
+        take all the memory or time allowed to compile costs this zygote nothing: what the child
+        has not compiled within COMPILE_TIMEOUT_S, or cannot compile (a syntax error, for the
+        student's import to report), each worker compiles as it imports it.
+        """
+        sources = [relative for relative in self.files if relative.endswith(".py")]
+        folder = tempfile.mkdtemp(prefix=".compiled-", dir=os.path.dirname(self.package))
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self.control.close()
+                for relative in sources:
+                    try:
+                        py_compile.compile(os.path.join(self.package, relative),
+                                           os.path.join(folder, importlib.util.cache_from_source(relative)),
+                                           doraise=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+                    except Exception:
+                        pass
+            finally:
+                os._exit(0)
+        if waited(pid, time.monotonic() + COMPILE_TIMEOUT_S) is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        compiled = {}
+        for relative in sources:
+            cached = importlib.util.cache_from_source(relative)
+            try:
+                with open(os.path.join(folder, cached), "rb") as file:
+                    compiled[cached] = file.read()
+            except OSError:
+                pass
+        remove(folder)
+        return compiled
 
     def spawn(self, token: str, request_fd: int, response_fd: int) -> None:
         """Fork a worker that serves these pipes from a fresh copy of the package."""
@@ -525,12 +571,8 @@ class Zygote:
         worker's exit code (-signal) if it had ended on its own."""
         exit_code = None
         if self.child is not None:
-            deadline = time.monotonic() + wait
-            pid, status = os.waitpid(self.child, os.WNOHANG)
-            while pid == 0 and time.monotonic() < deadline:
-                time.sleep(0.005)
-                pid, status = os.waitpid(self.child, os.WNOHANG)
-            if pid == 0:
+            status = waited(self.child, time.monotonic() + wait)
+            if status is None:
                 os.kill(self.child, signal.SIGKILL)
                 os.waitpid(self.child, 0)
             else:
@@ -567,6 +609,17 @@ class Zygote:
             return not any(left(folder) for folder in folders)
         except Exception:  # a tree too deep to walk, say
             return False
+
+
+def waited(pid: int, deadline: float) -> int | None:
+    """The wait status of the child `pid` once it has ended; None if it is still running at `deadline`."""
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.002)
 
 
 def mount_points() -> list[str]:

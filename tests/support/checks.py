@@ -589,9 +589,10 @@ def check_backward(
     cache) and checks each gradient it returns, named "d" + input name, in the order of `wrt`.
 
     Args:
-        forward: the layer's forward pass. Where its type has an `each(calls)` method, the function
-            called once per argument tuple (the grader's proxy, which sends the calls to its worker
-            together), each check's points are evaluated with it at once.
+        forward: the layer's forward pass. Where its type has an `each(calls, item=0)` method, the
+            function called once per argument tuple, each result's [0] alone kept (the grader's
+            proxy, which sends the calls to its worker together), each check's points are
+            evaluated with it at once.
         backward: the layer's backward pass.
         inputs: forward's arguments in order, as a case builder returns them.
         wrt: the inputs backward returns gradients for, in order, e.g. ("x", "w", "b").
@@ -611,7 +612,7 @@ def check_backward(
             return forward(*{**inputs, key: value}.values())[0]
 
         def forward_at(values: list[np.ndarray], key: str = key) -> list[object]:
-            return [out[0] for out in each(forward, [tuple({**inputs, key: value}.values()) for value in values])]
+            return each(forward, [tuple({**inputs, key: value}.values()) for value in values], item=0)
 
         directional_check(
             forward_of,
@@ -651,15 +652,16 @@ def check_model_gradients(
     _, grads = model.loss(X, y)
     if not isinstance(grads, dict):
         raise AssertionError(f"{function} should return (loss, grads) with grads a dict")
-    missing = sorted(set(model.params) - set(grads))
-    extra = sorted(set(grads) - set(model.params))
+    params = dict(model.params.items())  # the arrays as they are now (one request for a remote model)
+    missing = sorted(set(params) - set(grads))
+    extra = sorted(set(grads) - set(params))
     if missing or extra:
         raise AssertionError(
             f"{function}: grads should have one entry per parameter in params; "
             f"missing {missing}, unexpected {extra}"
         )
-    for key in sorted(model.params):
-        original = model.params[key]
+    for key in sorted(params):
+        original = params[key]
 
         def loss_of(value: np.ndarray, key: str = key) -> float:
             model.params[key] = value

@@ -125,3 +125,19 @@ def test_several_values_set_at_once(worker):
         worker.set_each(model, [("params", "w", w), ("missing", "inner", 1), ("size", 4)])
     assert model.get("size") == 4  # the rest were still made, and the stream is in step
     worker.set_each(model, [])
+
+
+def test_an_item_of_each_result_alone_comes_back(worker):
+    model, X, y, rng = _setup(worker)
+    values = [rng.standard_normal(3) for _ in range(3)]
+    losses = worker.set_then_call(model, ["params", "w"], values, "loss", X, y, item=0)
+    assert losses == [loss for loss, _ in _one_by_one(model, values, X, y)]
+    x = np.arange(3.0)
+    scaled = StudentProxy(worker).models.scaled
+    assert scaled.each([(x, 1.0), (x, 2.0)], item=1) == [{"factor": 1.0}, {"factor": 2.0}]
+
+
+def test_a_result_without_that_item_is_the_students_error(worker):
+    with pytest.raises(StudentError) as caught:
+        StudentProxy(worker).models.scaled.each([(np.arange(3.0), 1.0)], item=2)
+    assert caught.value.kind == "IndexError" and caught.value.phase == "call"
