@@ -309,23 +309,21 @@ class Worker:
         (each one's `[item]` alone, taken in the worker, when `item` is given: a model's loss without
         its gradients).
 
-        The same requests as made one by one, with the same results and errors, but written ahead
-        of their answers (as many as the request pipe holds at once), so the worker runs them while
-        this process encodes and decodes, and neither waits for the other to wake up. A numeric
-        gradient of a model's loss is this: its parameter set to each point, the loss at each.
-        The first error is raised once the answers already asked for are in, the worker still
-        running; `last` is the last call's, with what all of them printed.
+        The same as made one by one, with the same results and errors (one that setting raises
+        is the call's), but each set and its call in one request, written ahead of their answers
+        (as many as the request pipe holds at once), so the worker runs them while this process
+        encodes and decodes, and neither waits for the other to wake up. A numeric gradient of a
+        model's loss is this: its parameter set to each point, the loss at each. The first error is
+        raised once the answers already asked for are in, the worker still running; `last` is the
+        last call's, with what all of them printed.
         """
         label = f"{obj.type_name}.{method}"
         self._refuse_after_timeouts(label)
-        requests = []
-        for value in values:
-            requests.append(_setting(obj, path, value))
-            requests.append(({"op": "call", "target": obj, "method": method, "args": list(args), "kwargs": {},
-                              **_picking(item)}, label))
+        request = {"op": "call", "target": obj, "method": method, "args": list(args), "kwargs": {}, **_picking(item)}
+        requests = [({**request, "assign": [list(path), value]}, label) for value in values]
         with self._counting_timeouts(label):
             answers, output, restarted = self._pipeline(requests)
-        return [self._called(answer, label, args, {}, output, restarted) for answer in answers[1::2]]
+        return [self._called(answer, label, args, {}, output, restarted) for answer in answers]
 
     def release(self, obj: RemoteObject) -> None:
         """Let the worker drop the object now (it is also dropped when `obj` is garbage collected)."""

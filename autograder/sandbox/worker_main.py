@@ -7,8 +7,8 @@ requests in and responses out. It imports neither the autograder nor the referen
 standard library, NumPy and the codec loaded by path.
 
 Requests are codec-encoded dicts with an `op` (`import`, `call`, `get`, `set`, `release`, `ping`)
-and a `release` list of handle ids the grader no longer needs (a `call` with an `item` answers
-that item of the result alone); every response is a dict with
+and a `release` list of handle ids the grader no longer needs (a `call` may first `assign` a value
+as `set` does, and with an `item` it answers that item of the result alone); every response is a dict with
 `status` `ok` or `error` (see `ok` and `failure`), and `unclean`: what the student's code left
 behind that should end this worker once the answer is in (threads, processes, open files, memory
 held), or "". Objects that cannot be encoded stay here in a handle table and travel as Refs.
@@ -279,6 +279,8 @@ class Worker:
                 self.handles.release(handle)
 
     def call(self, request: dict, pristine: dict) -> dict:
+        if "assign" in request:
+            self.assign(request["target"], *request["assign"])
         function = self.find(request["target"], request.get("method"))
         args, kwargs = request["args"], request["kwargs"]
         try:
@@ -361,19 +363,22 @@ class Worker:
             raise Failure(error, "lookup") from None
 
     def set(self, request: dict) -> dict:
-        path = request["path"]
+        self.assign(request["target"], request["path"], request["value"])
+        return self.ok(None)
+
+    def assign(self, target: Any, path: list, value: Any) -> None:
+        """`target.path[0][path[1]]... = value`, steps as in `walk`."""
         if not path:
             raise ValueError("set needs a path")
-        container = self.walk(request["target"], path[:-1])
+        container = self.walk(target, path[:-1])
         step = path[-1]
         try:
             if isinstance(container, dict) or type(step) is int:
-                container[step] = request["value"]
+                container[step] = value
             else:
-                setattr(container, step, request["value"])
+                setattr(container, step, value)
         except BaseException as error:
             raise Failure(error, "call") from None
-        return self.ok(None)
 
     # --- responses -----------------------------------------------------------------------
     @staticmethod

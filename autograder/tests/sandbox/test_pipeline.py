@@ -141,3 +141,11 @@ def test_a_result_without_that_item_is_the_students_error(worker):
     with pytest.raises(StudentError) as caught:
         StudentProxy(worker).models.scaled.each([(np.arange(3.0), 1.0)], item=2)
     assert caught.value.kind == "IndexError" and caught.value.phase == "call"
+
+
+def test_what_setting_raises_is_the_calls_error(worker):
+    model, X, y, rng = _setup(worker)
+    with pytest.raises(StudentError) as caught:
+        worker.set_then_call(model, ["weights", "w"], [rng.standard_normal(3)], "loss", X, y)
+    assert caught.value.kind == "AttributeError" and caught.value.target == "Model.loss"
+    assert model.loss(X, y)[0] == pytest.approx(float(np.sum(y**2)))  # nothing was set; the stream is in step
