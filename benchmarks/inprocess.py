@@ -93,8 +93,10 @@ class InProcessWorker(OneByOne):
 
     def set_then_call(self, obj: RemoteObject, path: Any, values: Any, method: str, /, *args: Any,
                       item: int | None = None) -> list[Any]:
-        self.together += 2 * len(values)
-        return super().set_then_call(obj, path, values, method, *args, item=item)
+        self.together += len(values)
+        results = super().set_then_call(obj, path, values, method, *args, item=item)
+        self.requests -= len(values)  # counted as a set and a call each: the worker gets the two in one request
+        return results
 
     def call(self, target: str, /, *args: Any, **kwargs: Any) -> Any:
         self.requests += 1
