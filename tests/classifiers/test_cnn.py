@@ -37,6 +37,25 @@ def test_param_shapes():
     assert_param_shapes(model.params, expected, function="ThreeLayerConvNet.__init__")
 
 
+def test_known_scores():
+    # conv - relu - 2x2 max pool - affine - relu - affine, by hand. One 1x1 filter (pad 0) on 2x2
+    # images: conv = x, then relu, then the pool keeps the largest.
+    model = ThreeLayerConvNet(input_dim=(1, 2, 2), num_filters=1, filter_size=1, hidden_dim=2, num_classes=2,
+                              dtype=np.float64)
+    model.params = {
+        "W1": np.ones((1, 1, 1, 1)),
+        "b1": np.zeros(1),
+        "W2": np.array([[1.0, -1.0]]),
+        "b2": np.array([0.5, 0.5]),
+        "W3": np.array([[1.0, 2.0], [1.0, -1.0]]),
+        "b3": np.array([0.0, 1.0]),
+    }
+    X = np.array([[[[1.0, -2.0], [3.0, 0.5]]], [[[-1.0, -2.0], [-3.0, -0.5]]]])
+    # image 1: pool(relu(x)) = 3; hidden = relu(3 * (1, -1) + 0.5) = (3.5, 0); scores = (3.5, 7) + (0, 1)
+    # image 2: pool(relu(x)) = 0; hidden = relu((0.5, 0.5)) = (0.5, 0.5); scores = (1, 0.5) + (0, 1)
+    assert_close(model.loss(X), np.array([[3.5, 8.0], [1.0, 1.5]]), name="scores", function=FUNCTION)
+
+
 def test_scores_shape_without_labels(rng):
     case = cases.cnn_case(rng, N=3)
     scores = ThreeLayerConvNet(**case["init"]).loss(case["X"])
