@@ -437,7 +437,7 @@ class Worker:
     def _request(self, request: dict, label: str, phase: str = "call") -> tuple[dict, str, str]:
         """Send one request; return the validated ok response, the output, and why the worker was then
         stopped (empty if it was not). Raise StudentError otherwise."""
-        (frame,) = self._encode([(request, label)])
+        ((frame, _),) = self._encode([(request, label)])
         self.start()
         deadline = time.monotonic() + self.limits.call_timeout_s
         self._process.clear_output()
@@ -461,7 +461,7 @@ class Worker:
         sent anew: to the next worker, where a handle from the old one is stale."""
         if not requests:
             return [], "", ""
-        frames = self._encode(requests)
+        encoded = self._encode(requests)
         self.start()
         process = self._process
         process.clear_output()
@@ -469,8 +469,8 @@ class Worker:
         answers: list[dict] = []
         while len(answers) < len(requests):
             batch, size = [], 0
-            for frame in frames[len(answers):]:
-                size += sum(memoryview(chunk).nbytes for chunk in frame)
+            for frame, frame_size in encoded[len(answers):]:
+                size += frame_size
                 if batch and size > limit:
                     break
                 batch.append(frame)
@@ -506,9 +506,9 @@ class Worker:
             self._stop()
         return answers, output, restarted
 
-    def _encode(self, requests: list[tuple[dict, str]]) -> list[list[bytes | memoryview]]:
-        """The frames of (request, label) pairs; the first one also releases the handles collected
-        since the last request. `last` is cleared."""
+    def _encode(self, requests: list[tuple[dict, str]]) -> list[tuple[list[bytes | memoryview], int]]:
+        """The frames of (request, label) pairs, each with its size in bytes (prefix included); the
+        first one also releases the handles collected since the last request. `last` is cleared."""
         self.last = None
         dropped = self._take_dropped()
         requests[0][0]["release"] = sorted(
@@ -519,12 +519,11 @@ class Worker:
             for request, label in requests:
                 request.setdefault("release", [])
                 chunks = codec.encode(request, to_ref=lambda value, label=label: self._to_ref(value, label))
-                size = sum(memoryview(chunk).nbytes for chunk in chunks) - codec.PREFIX.size
-                if size > self.options.max_frame_bytes:
-                    raise ValueError(
-                        f"the arguments take {size} bytes, over max_frame_bytes={self.options.max_frame_bytes}"
-                    )
-                frames.append(chunks)
+                size = sum(memoryview(chunk).nbytes for chunk in chunks)
+                if size - codec.PREFIX.size > self.options.max_frame_bytes:
+                    raise ValueError(f"the arguments take {size - codec.PREFIX.size} bytes, over "
+                                     f"max_frame_bytes={self.options.max_frame_bytes}")  # fmt: skip
+                frames.append((chunks, size))
         except BaseException:
             self._dropped.extend(dropped)
             raise

@@ -8,10 +8,11 @@ standard library, NumPy and the codec loaded by path.
 
 Requests are codec-encoded dicts with an `op` (`import`, `call`, `get`, `set`, `release`, `ping`)
 and a `release` list of handle ids the grader no longer needs (a `call` may first `assign` a value
-as `set` does, and with an `item` it answers that item of the result alone); every response is a dict with
-`status` `ok` or `error` (see `ok` and `failure`), and `unclean`: what the student's code left
-behind that should end this worker once the answer is in (threads, processes, open files, memory
-held), or "". Objects that cannot be encoded stay here in a handle table and travel as Refs.
+as `set` does, and with an `item` it answers that item of the result alone); every response is a
+dict with `status` `ok` or `error` (see `ok` and `failure`), and `unclean`: what the student's
+code left behind that should end this worker once the answer is in (threads, processes, open
+files, memory held), or "". Objects that cannot be encoded stay here in a handle table and travel
+as Refs.
 """
 
 from __future__ import annotations
@@ -520,16 +521,16 @@ class Zygote:
         has not compiled within COMPILE_TIMEOUT_S, or cannot compile (a syntax error, for the
         student's import to report), each worker compiles as it imports it.
         """
-        sources = [relative for relative in self.files if relative.endswith(".py")]
+        cached = {relative: importlib.util.cache_from_source(relative) for relative in self.files
+                  if relative.endswith(".py")}  # fmt: skip
         folder = tempfile.mkdtemp(prefix=".compiled-", dir=os.path.dirname(self.package))
         pid = os.fork()
         if pid == 0:
             try:
                 self.control.close()
-                for relative in sources:
+                for relative, pyc in cached.items():
                     try:
-                        py_compile.compile(os.path.join(self.package, relative),
-                                           os.path.join(folder, importlib.util.cache_from_source(relative)),
+                        py_compile.compile(os.path.join(self.package, relative), os.path.join(folder, pyc),
                                            doraise=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
                     except Exception:
                         pass
@@ -539,11 +540,10 @@ class Zygote:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         compiled = {}
-        for relative in sources:
-            cached = importlib.util.cache_from_source(relative)
+        for pyc in cached.values():
             try:
-                with open(os.path.join(folder, cached), "rb") as file:
-                    compiled[cached] = file.read()
+                with open(os.path.join(folder, pyc), "rb") as file:
+                    compiled[pyc] = file.read()
             except OSError:
                 pass
         remove(folder)

@@ -518,12 +518,10 @@ def directional_check(
     x = np.array(x, dtype=np.float64)
     _check_type_and_shape(dx, x, name, function)
     analytic_grad = np.asarray(dx, dtype=np.float64)
-    units = [rng.standard_normal(x.shape) for _ in range(directions)]
-    points = [x + sign * h * (v / np.linalg.norm(v)) for v in units for sign in (1, -1)]
-    copies = [point.copy() for point in points]
-    values = many(copies) if many is not None else [f(point) for point in copies]
+    units = [v / np.linalg.norm(v) for v in (rng.standard_normal(x.shape) for _ in range(directions))]
+    points = [x + sign * h * v for v in units for sign in (1, -1)]  # each a new array: f may keep or change it
+    values = many(points) if many is not None else [f(point) for point in points]
     for index, v in enumerate(units):
-        v /= np.linalg.norm(v)
         numeric = (_weighted(values[2 * index], dout) - _weighted(values[2 * index + 1], dout)) / (2 * h)
         analytic = float(np.sum(v * analytic_grad))
         if not np.isfinite(numeric):
