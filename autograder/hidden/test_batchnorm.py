@@ -147,4 +147,7 @@ def test_bias_feeding_batchnorm_gets_no_gradient(student, rng, backward):
     directional_check(
         lambda bias: student.layers.batchnorm_forward(x + bias, gamma, beta, copy.deepcopy(bn_param))[0], b,
         np.sum(dx, axis=0), rng, dout=dout, name="db = sum over n of dx", function=f"layers.{backward}",
+        many=lambda biases: student.layers.batchnorm_forward.each(
+            [(x + bias, gamma, beta, copy.deepcopy(bn_param)) for bias in biases], item=0
+        ),
     )

@@ -66,6 +66,7 @@ def test_dx_matches_numeric_derivative(student, rng, name, N, C):
     directional_check(
         lambda x: _student_loss(student, name, {"x": x, "y": case["y"]})[0], case["x"], dx, rng,
         function=f"layers.{name}",
+        many=lambda points: getattr(student.layers, name).each([(x, case["y"]) for x in points], item=0),
     )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import errno
 import faulthandler
+import gc
 import importlib
 import importlib.util
 import io
@@ -489,7 +490,10 @@ class Zygote:
 
     def run(self) -> None:
         set_dumpable(False)
+        importlib.import_module("numpy.random")  # else imported on first use: some 10 ms in each worker that draws
         self.files.update(self.compile())
+        gc.collect()
+        gc.freeze()  # no worker's collections walk what it inherits: those pages stay shared, not copied
         self.reply({"status": "ready"})
         while True:
             data, fds, _, _ = socket.recv_fds(self.control, self.codec.CONTROL_BYTES, 2)
@@ -560,6 +564,7 @@ class Zygote:
                 set_dumpable(True)
                 os.setpgid(0, 0)  # killing its own process group spares the zygote
                 os.environ["HOME"] = scratch
+                np.random.seed()  # its own draws, as if it had imported numpy.random itself
                 serve(self.codec, argparse.Namespace(**{
                     **vars(self.options), "scratch": scratch, "token": token, "request_fd": request_fd,
                     "response_fd": response_fd,
