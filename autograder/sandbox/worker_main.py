@@ -481,18 +481,20 @@ class Zygote:
     """
 
     def __init__(self, codec: ModuleType, options: argparse.Namespace):
+        set_dumpable(False)
         self.codec = codec
         self.options = options
         self.control = socket.socket(fileno=options.control)
         self.package = os.path.join(os.path.realpath(options.scratch), options.package)
         self.files = package_files(self.package)
         self.child: int | None = None
+        self.compiling = self.compile()
+        """The child compiling the package meanwhile (see `compile`): its pid, its folder, the pyc of each
+        module by source path, and when it must be done."""
 
     def run(self) -> None:
-        set_dumpable(False)
         importlib.import_module("numpy.random")  # else imported on first use: some 10 ms in each worker that draws
-        self.files.update(self.compile())
-        gc.collect()
+        self.files.update(self.compiled())
         gc.freeze()  # no worker's collections walk what it inherits: those pages stay shared, not copied
         self.reply({"status": "ready"})
         while True:
@@ -515,19 +517,18 @@ class Zygote:
     def reply(self, message: dict) -> None:
         self.control.send(self.codec.dumps(message))
 
-    def compile(self) -> dict[str, bytes]:
-        """The package's modules compiled ahead, so that no worker compiles them again: their
-        `__pycache__` files, by path relative to the package. They are checked-hash pycs, which
-        Python loads only while the source they were compiled from is unchanged.
-
-        A child compiles them, and runs none of them. Compiling runs no code, but a module made to
-        take all the memory or time allowed to compile costs this zygote nothing: what the child
+    def compile(self) -> tuple[int, str, dict[str, str], float]:
+        """Start compiling the package's modules ahead, so that no worker compiles them again; the
+        zygote goes on (importing what it preloads) while a child compiles, and `compiled` collects
+        the result. The child runs none of the modules: compiling runs no code, but a module made to
+        take all the memory or time allowed to compile costs this zygote nothing. What the child
         has not compiled within COMPILE_TIMEOUT_S, or cannot compile (a syntax error, for the
         student's import to report), each worker compiles as it imports it.
         """
         cached = {relative: importlib.util.cache_from_source(relative) for relative in self.files
                   if relative.endswith(".py")}  # fmt: skip
         folder = tempfile.mkdtemp(prefix=".compiled-", dir=os.path.dirname(self.package))
+        deadline = time.monotonic() + COMPILE_TIMEOUT_S
         pid = os.fork()
         if pid == 0:
             try:
@@ -540,7 +541,14 @@ class Zygote:
                         pass
             finally:
                 os._exit(0)
-        if waited(pid, time.monotonic() + COMPILE_TIMEOUT_S) is None:
+        return pid, folder, cached, deadline
+
+    def compiled(self) -> dict[str, bytes]:
+        """What the child `compile` started has compiled: the `__pycache__` files, by path relative
+        to the package. They are checked-hash pycs, which Python loads only while the source they
+        were compiled from is unchanged."""
+        pid, folder, cached, deadline = self.compiling
+        if waited(pid, deadline) is None:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         compiled = {}
@@ -788,9 +796,10 @@ def main() -> None:
                                   write_through=True)
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
+    zygote = None if options.control is None else Zygote(codec, options)  # compiling the package meanwhile
     preload(options.preload)  # before the submission's folder is on sys.path: it cannot shadow them
-    if options.control is not None:
-        Zygote(codec, options).run()
+    if zygote is not None:
+        zygote.run()
         os._exit(0)
     serve(codec, options)
 
