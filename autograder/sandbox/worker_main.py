@@ -82,11 +82,14 @@ class Hygiene:
     """What the worker holds at start, to tell what a request left behind.
 
     It keeps its own references to the functions it uses, taken before any student code runs, so
-    that replacing `os.listdir` or `open` does not hide what was left.
+    that replacing `os.listdir` or `open` does not hide what was left. The /proc files it reads
+    after every request stay open (opening them each time would cost more than the rest of the
+    check); before each read it makes sure that the descriptor is still the file it opened, since
+    the submission may close it or open another file on its number.
     """
 
     def __init__(self, memory_mb: int, own_pid_namespace: bool):
-        self.listdir, self.setitimer = os.listdir, signal.setitimer
+        self.listdir, self.setitimer, self.fstat, self.pread = os.listdir, signal.setitimer, os.fstat, os.pread
         self.os_open, self.os_read, self.os_close, self.read_only = os.open, os.read, os.close, os.O_RDONLY
         self.page = os.sysconf("SC_PAGE_SIZE")
         self.memory_bytes = memory_mb << 20
@@ -94,8 +97,27 @@ class Hygiene:
         self.pid = os.getpid()
         self.expected = {1, self.pid, os.getppid()}
         """Init, this worker, and the zygote it was forked from (or init again)."""
+        self.loadavg, self.statm, self.fd_folder = map(self.keep, ("/proc/loadavg", "/proc/self/statm", "/proc/self/fd"))
+        """(descriptor, (device, inode)) of each /proc file read after every request; None without /proc."""
         self.tasks = self.count("/proc/self/task")
-        self.files = self.count("/proc/self/fd")
+        self.files = self.open_files()
+
+    def keep(self, path: str) -> tuple[int, tuple[int, int]] | None:
+        """A descriptor on `path` to keep open, and the file's identity; None where there is no /proc."""
+        try:
+            fd = self.os_open(path, self.read_only | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        status = self.fstat(fd)
+        return fd, (status.st_dev, status.st_ino)
+
+    def checked(self, kept: tuple[int, tuple[int, int]]) -> int:
+        """The kept descriptor, once it is known to be the file it was opened on (OSError if not)."""
+        fd, identity = kept
+        status = self.fstat(fd)
+        if (status.st_dev, status.st_ino) != identity:
+            raise OSError(errno.EBADF, "one of its descriptors was replaced")
+        return fd
 
     def count(self, folder: str) -> int | None:
         """Entries of a /proc folder; None where there is no /proc."""
@@ -103,6 +125,10 @@ class Hygiene:
             return len(self.listdir(folder))
         except FileNotFoundError:
             return None
+
+    def open_files(self) -> int | None:
+        """How many files this worker has open (the kept descriptors among them); None without /proc."""
+        return None if self.fd_folder is None else len(self.listdir(self.checked(self.fd_folder)))
 
     def leftovers(self) -> str:
         """Cancel timers, then say what the last request left that should end this worker ("" if nothing)."""
@@ -121,8 +147,10 @@ class Hygiene:
         """Whether no thread or process has been created since this worker was: the last PID handed
         out in its PID namespace (/proc/loadavg's fifth field) is still its own, which cannot be
         handed out again while it runs."""
+        if self.loadavg is None:
+            return False
         try:
-            return int(self.read("/proc/loadavg").split()[4]) == self.pid
+            return int(self.pread(self.checked(self.loadavg), 4096, 0).split()[4]) == self.pid
         except (OSError, ValueError, IndexError):
             return False
 
@@ -164,15 +192,17 @@ class Hygiene:
             self.os_close(fd)
 
     def left_open(self) -> str:
-        files = self.count("/proc/self/fd")
+        files = self.open_files()
         if files is not None and self.files is not None and files > self.files + SPARE_FILES:
             return f"the submission left {files - self.files} file(s) open"
         return ""
 
     def held_memory(self) -> str:
+        if self.statm is None:
+            return ""
         try:
-            size = int(self.read("/proc/self/statm").split()[0]) * self.page
-        except (OSError, ValueError):
+            size = int(self.pread(self.checked(self.statm), 4096, 0).split()[0]) * self.page
+        except ValueError:
             return ""
         if size > self.memory_bytes // 2:
             return f"the submission holds {size >> 20} MB, over half the memory limit"

@@ -66,6 +66,20 @@ HOGS = """
         time.sleep(seconds)
         return 2
 
+    def blind_the_checks_then_leave_a_thread():
+        # /proc/loadavg, where this process has it open, is made to read as if nothing had been
+        # created since the worker started (its own PID the last handed out); then a thread is left.
+        fake = os.open(f"/tmp/fake-{os.getpid()}", os.O_RDWR | os.O_CREAT)
+        os.write(fake, f"0.00 0.00 0.00 1/1 {os.getpid()}\\n".encode())
+        for fd in range(3, 256):
+            try:
+                if os.readlink(f"/proc/self/fd/{fd}") == "/proc/loadavg":
+                    os.dup2(fake, fd)
+            except OSError:
+                pass
+        threading.Thread(target=lambda: (time.sleep(0.3), os._exit(9))).start()
+        return 1
+
     def open_files(count):
         try:
             while len(KEPT) < count:
@@ -157,6 +171,13 @@ def test_a_thread_left_running_cannot_act_in_a_later_call(worker):
     layers = StudentProxy(worker).layers
     assert layers.leave_a_thread_that_kills_later() == 1
     assert "thread(s) running" in worker.last.restarted
+    assert layers.wait(0.6) == 2 and worker.starts == 2
+
+
+def test_replacing_the_checks_descriptors_does_not_hide_a_thread_left_running(worker):
+    layers = StudentProxy(worker).layers
+    assert layers.blind_the_checks_then_leave_a_thread() == 1
+    assert worker.last.restarted
     assert layers.wait(0.6) == 2 and worker.starts == 2
 
 
