@@ -179,10 +179,8 @@ def _numpy_convnet(init: dict, rng: np.random.Generator):
 
 def _functional_scores(student, x: np.ndarray, params: dict) -> object:
     """The student's three_layer_convnet on float64 tensors, as NumPy (or what it returned instead)."""
-    to_tensor = student.torch_utils.to_tensor
-    returned = student.framework.three_layer_convnet(
-        to_tensor(x, "float64"), {name: to_tensor(value, "float64") for name, value in params.items()}
-    )
+    x_tensor, *tensors = student.torch_utils.to_tensor.each([(value, "float64") for value in (x, *params.values())])
+    returned = student.framework.three_layer_convnet(x_tensor, dict(zip(params, tensors)))
     if not (isinstance(returned, RemoteObject) and returned.type_name == "Tensor"):
         got = returned.type_name if isinstance(returned, RemoteObject) else type(returned).__name__
         raise AssertionError(f"framework.three_layer_convnet should return the scores as a tensor, got {got}")
@@ -334,8 +332,7 @@ def test_eval_mode_keeps_the_batchnorm_statistics(student, rng):
 # --- training -------------------------------------------------------------------------------------
 def _step(student, model, X: np.ndarray, y: np.ndarray, optimizer: RemoteObject) -> float:
     """The student's train_step on (X, y), checked to return a Python float."""
-    to_tensor = student.torch_utils.to_tensor
-    loss = student.framework.train_step(model, optimizer, to_tensor(X), to_tensor(y))
+    loss = student.framework.train_step(model, optimizer, *student.torch_utils.to_tensor.each([(X,), (y,)]))
     if not isinstance(loss, float):
         got = loss.type_name if isinstance(loss, RemoteObject) else type(loss).__name__
         raise AssertionError(f"framework.train_step should return the loss as a Python float (loss.item()), got {got}")
