@@ -92,9 +92,9 @@ class InProcessWorker(OneByOne):
         return super().call_each(target, calls, item=item)
 
     def set_then_call(self, obj: RemoteObject, path: Any, values: Any, method: str, /, *args: Any,
-                      item: int | None = None) -> list[Any]:
-        self.together += len(values)
-        results = super().set_then_call(obj, path, values, method, *args, item=item)
+                      item: int | None = None, then: Any = None) -> list[Any]:
+        self.together += len(values) + (then is not None)
+        results = super().set_then_call(obj, path, values, method, *args, item=item, then=then)
         self.requests -= len(values)  # counted as a set and a call each: the worker gets the two in one request
         return results
 

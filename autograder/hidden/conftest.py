@@ -119,8 +119,8 @@ class RecordingWorker(Worker):
         return values
 
     def set_then_call(self, obj: Any, path: Sequence[str | int], values: Sequence[Any], method: str, /,
-                      *args: Any, item: int | None = None) -> list[Any]:
-        results = super().set_then_call(obj, path, values, method, *args, item=item)
+                      *args: Any, item: int | None = None, then: Any = None) -> list[Any]:
+        results = super().set_then_call(obj, path, values, method, *args, item=item, then=then)
         self._keep_output()
         return results
 

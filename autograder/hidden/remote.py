@@ -107,11 +107,11 @@ class RemoteModel:
     def loss(self, X: np.ndarray, y: np.ndarray | None = None) -> Any:
         return self.remote.loss(X) if y is None else self.remote.loss(X, y)
 
-    def losses_at(self, key: str, values: Sequence[np.ndarray], X: np.ndarray, y: np.ndarray) -> list[Any]:
-        """`loss(X, y)[0]` with params[key] set to each of `values` in turn, the requests sent to the
-        worker together (Worker.set_then_call); params[key] is left at the last value."""
+    def losses_at(self, key: str, values: Sequence[np.ndarray], X: np.ndarray, y: np.ndarray, then: np.ndarray) -> list[Any]:
+        """`loss(X, y)[0]` with params[key] set to each of `values` in turn, then to `then` (the value
+        put back), the requests sent to the worker together (Worker.set_then_call)."""
         worker = self.remote._worker
-        return worker.set_then_call(self.remote, ("params", key), values, "loss", X, y, item=0)
+        return worker.set_then_call(self.remote, ("params", key), values, "loss", X, y, item=0, then=then)
 
     def get(self, *path: str | int) -> Any:
         return self.remote.get(*path)

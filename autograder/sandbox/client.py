@@ -8,7 +8,7 @@
         loss, grads = model.loss(X, y)
         model.set("params", "W1", w1)
         outs = student.layers.affine_forward.each([(x1, w, b), (x2, w, b)])   # requests sent together
-        losses = worker.set_then_call(model, ["params", "W1"], [w1, w2], "loss", X, y, item=0)
+        losses = worker.set_then_call(model, ["params", "W1"], [w1, w2], "loss", X, y, item=0, then=w0)
 
 Arguments are encoded (arrays copied); dicts passed as top-level arguments are updated in place
 with their contents after the call (bn_param's running statistics, optimizer configs). Objects
@@ -304,10 +304,11 @@ class Worker:
         return [self._called(answer, target, args, {}, output, restarted) for answer, args in zip(answers, calls)]
 
     def set_then_call(self, obj: RemoteObject, path: Sequence[str | int], values: Sequence[Any], method: str,
-                      /, *args: Any, item: int | None = None) -> list[Any]:
+                      /, *args: Any, item: int | None = None, then: Any = None) -> list[Any]:
         """For each of `values`: `set(obj, *path, value)`, then `obj.method(*args)`; the calls' results
         (each one's `[item]` alone, taken in the worker, when `item` is given: a model's loss without
-        its gradients).
+        its gradients). With `then`, `set(obj, *path, then)` last (a parameter put back), in the same
+        batch of requests.
 
         The same as made one by one, with the same results and errors (one that setting raises
         is the call's), but each set and its call in one request, written ahead of their answers
@@ -321,9 +322,11 @@ class Worker:
         self._refuse_after_timeouts(label)
         request = {"op": "call", "target": obj, "method": method, "args": list(args), "kwargs": {}, **_picking(item)}
         requests = [({**request, "assign": [list(path), value]}, label) for value in values]
+        if then is not None:
+            requests.append(_setting(obj, path, then))
         with self._counting_timeouts(label):
             answers, output, restarted = self._pipeline(requests)
-        return [self._called(answer, label, args, {}, output, restarted) for answer in answers]
+        return [self._called(answer, label, args, {}, output, restarted) for answer in answers[: len(values)]]
 
     def release(self, obj: RemoteObject) -> None:
         """Let the worker drop the object now (it is also dropped when `obj` is garbage collected)."""
@@ -668,11 +671,13 @@ class OneByOne:
         return [_picked(self.call(target, *args), item) for args in calls]
 
     def set_then_call(self, obj: RemoteObject, path: Sequence[str | int], values: Sequence[Any], method: str,
-                      /, *args: Any, item: int | None = None) -> list[Any]:
+                      /, *args: Any, item: int | None = None, then: Any = None) -> list[Any]:
         results = []
         for value in values:
             self.set(obj, *path, value)
             results.append(_picked(self.call_method(obj, method, *args), item))
+        if then is not None:
+            self.set(obj, *path, then)
         return results
 
 

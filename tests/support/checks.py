@@ -638,9 +638,9 @@ def check_model_gradients(
 
     Args:
         model: any object with a `params` dict and `loss(X, y) -> (loss, grads)`; its params are
-            changed during the check and put back. One that also has `losses_at(key, values, X, y)`
-            (the loss with params[key] set to each value in turn: the grader's remote model) gets
-            each check's points at once.
+            changed during the check and put back. One that also has `losses_at(key, values, X, y,
+            then)` (the loss with params[key] set to each value in turn, then put back to `then`:
+            the grader's remote model) gets each check's points, and the parameter put back, at once.
         X, y: the batch.
         rng: draws the directions.
         function: the model's loss, for messages ("FullyConnectedNet.loss").
@@ -660,13 +660,17 @@ def check_model_gradients(
         )
     for key in sorted(params):
         original = params[key]
+        set_one_by_one = []  # whether loss_of has changed params[key] (without `many`, or after a failure)
 
-        def loss_of(value: np.ndarray, key: str = key) -> float:
+        def loss_of(value: np.ndarray, key: str = key, changed: list = set_one_by_one) -> float:
+            changed.append(key)
             model.params[key] = value
             return model.loss(X, y)[0]
 
         losses_at = getattr(model, "losses_at", None)
-        many = None if losses_at is None else (lambda values, key=key: losses_at(key, values, X, y))
+        many = None if losses_at is None else (
+            lambda values, key=key, original=original: losses_at(key, values, X, y, then=original)
+        )
         try:
             directional_check(
                 loss_of,
@@ -679,4 +683,5 @@ def check_model_gradients(
                 many=many,
             )
         finally:
-            model.params[key] = original
+            if set_one_by_one:
+                model.params[key] = original

@@ -64,6 +64,16 @@ def test_the_results_are_those_of_the_requests_one_by_one(worker):
     assert [loss for loss, _ in together] == [loss for loss, _ in _one_by_one(model, values, X, y)]
 
 
+def test_a_value_put_back_is_set_after_the_calls(worker):
+    model, X, y, rng = _setup(worker)
+    original = rng.standard_normal(3)
+    model.set("params", "w", original)
+    values = [rng.standard_normal(3) for _ in range(3)]
+    losses = worker.set_then_call(model, ["params", "w"], values, "loss", X, y, item=0, then=original)
+    np.testing.assert_array_equal(model.get("params", "w"), original)
+    assert losses == [loss for loss, _ in _one_by_one(model, values, X, y)]
+
+
 def test_requests_beyond_the_pipe_are_sent_a_batch_at_a_time(worker):
     size = 20_000  # 160 kB a parameter: one request per batch, and answers as large
     model, X, y, rng = _setup(worker, size)
