@@ -228,6 +228,8 @@ class Worker:
     def close(self) -> None:
         """Stop the worker and every process launched for it, with everything they started, and
         remove their runtime folders."""
+        for process, _ in self._launched.values():
+            process.kill_soon()  # all at once, so that they end together
         self._stop()
         for preload in list(self._launched):
             self._drop(preload)

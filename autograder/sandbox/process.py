@@ -73,6 +73,8 @@ class WorkerProcess:
         self.capture = None
         self.control: socket.socket | None = None
         self.zygote_ready = False
+        self.inits: list[int] = []
+        """The inits of the worker's PID namespaces, once it has been killed (see `kill_soon`)."""
         self.request_fd = self.response_fd = -1
         self.request_capacity = 0
         """Bytes the request pipe holds: requests written ahead of their answers must fit in it."""
@@ -206,12 +208,7 @@ class WorkerProcess:
         """SIGKILL the worker and everything it started; return once they are all gone."""
         if self.popen is None:
             return
-        inits = _children(self.popen.pid) if self.found.jail else []
-        for send in (os.killpg, os.kill):
-            try:
-                send(self.popen.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        inits = self.kill_soon()
         try:
             self.popen.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -221,6 +218,19 @@ class WorkerProcess:
             kill_orphans(self.found.user[0])
         for init in inits:  # its exit completes only once every process of its namespace is gone
             _wait_gone(init)
+
+    def kill_soon(self) -> list[int]:
+        """SIGKILL the worker and everything it started, without waiting for them to go (`kill`
+        waits); the inits of its PID namespaces, which are gone once all of it is."""
+        if self.popen is None:
+            return []
+        inits = self.inits = self.inits or (_children(self.popen.pid) if self.found.jail else [])
+        for send in (os.killpg, os.kill):
+            try:
+                send(self.popen.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        return inits
 
     def close(self) -> None:
         self.kill()
@@ -327,10 +337,19 @@ def _children(pid: int) -> list[int]:
 
 
 def _wait_gone(pid: int, timeout: float = 10.0) -> None:
-    """Wait until `pid` has exited (gone, or a zombie), for at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while (_status(pid) or (0, True))[1] is False and time.monotonic() < deadline:
-        time.sleep(0.005)
+    """Wait until `pid` has exited (gone, or a zombie), for at most `timeout` seconds: on a pidfd,
+    which becomes readable when it exits, where Linux has them; else looking every millisecond."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # no pidfds here, or the process is already gone
+        deadline = time.monotonic() + timeout
+        while (_status(pid) or (0, True))[1] is False and time.monotonic() < deadline:
+            time.sleep(0.001)
+        return
+    try:
+        select.select([fd], [], [], timeout)
+    finally:
+        os.close(fd)
 
 
 def adopt_orphans() -> None:
