@@ -107,7 +107,9 @@ class RemoteModel:
     def loss(self, X: np.ndarray, y: np.ndarray | None = None) -> Any:
         return self.remote.loss(X) if y is None else self.remote.loss(X, y)
 
-    def losses_at(self, key: str, values: Sequence[np.ndarray], X: np.ndarray, y: np.ndarray, then: np.ndarray) -> list[Any]:
+    def losses_at(
+        self, key: str, values: Sequence[np.ndarray], X: np.ndarray, y: np.ndarray, then: np.ndarray
+    ) -> list[Any]:
         """`loss(X, y)[0]` with params[key] set to each of `values` in turn, then to `then` (the value
         put back), the requests sent to the worker together (Worker.set_then_call)."""
         worker = self.remote._worker

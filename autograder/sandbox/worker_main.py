@@ -97,7 +97,9 @@ class Hygiene:
         self.pid = os.getpid()
         self.expected = {1, self.pid, os.getppid()}
         """Init, this worker, and the zygote it was forked from (or init again)."""
-        self.loadavg, self.statm, self.fd_folder = map(self.keep, ("/proc/loadavg", "/proc/self/statm", "/proc/self/fd"))
+        self.loadavg, self.statm, self.fd_folder = (
+            self.keep(path) for path in ("/proc/loadavg", "/proc/self/statm", "/proc/self/fd")
+        )
         """(descriptor, (device, inode)) of each /proc file read after every request; None without /proc."""
         self.tasks = self.count("/proc/self/task")
         self.files = self.open_files()
