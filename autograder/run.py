@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,12 +76,20 @@ def _failure(returncode: int, log: Path) -> str | None:
 
 
 def _pytest(command: list[str], log: Path, hard: float) -> tuple[int | None, str | None]:
-    """Run pytest's `command` in ROOT, its output to `log`: (exit code, None), or (None, why not)."""
+    """Run pytest's `command` in ROOT, its output to `log`: (exit code, None), or (None, why not).
+
+    Its temporary files (the workers' runtime folders) go in a folder of its own, removed once it
+    has ended: killed at the hard time limit, before it could clean up, it still leaves nothing."""
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join([str(SOLUTIONS), str(ROOT)])
     environment["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    with log.open("w", encoding="utf-8") as sink:
+    with (
+        log.open("w", encoding="utf-8") as sink,
+        tempfile.TemporaryDirectory(prefix="backprop-grading-", ignore_cleanup_errors=True) as temporary,
+    ):
+        os.chmod(temporary, 0o711)  # a worker without a jail reaches its own folder inside, as its own user
+        environment["TMPDIR"] = temporary
         try:
             process = subprocess.Popen(
                 command, cwd=ROOT, env=environment, stdin=subprocess.DEVNULL, stdout=sink,

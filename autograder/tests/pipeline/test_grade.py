@@ -7,6 +7,7 @@ has hidden tests.
 """
 
 import json
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -115,12 +116,17 @@ def test_the_soft_time_limit_keeps_earlier_credit(tmp_path):
     assert any("time limit for the whole submission" in line for line in affine.feedback)
 
 
-def test_the_hard_time_limit_stops_pytest(tmp_path):
+def test_the_hard_time_limit_stops_pytest_and_leaves_no_temporary_files(tmp_path, monkeypatch):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))  # where pytest and its workers would write theirs
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     manifest = _manifest_with_limits(tmp_path, 60, 8)
     layers = "def affine_forward(x, w, b):\n    while True:\n        pass\n"
     result = api.grade(_submission(tmp_path, layers), tmp_path / "out", manifest, parts=["affine"])
     assert result.problem == "Grading stopped: the whole submission took longer than 8 s."
     assert _results(tmp_path / "out")["score"] == 0
+    assert list(temporary.iterdir()) == []  # pytest was killed: its worker's runtime folder went with it
 
 
 def test_a_bad_manifest_stops_before_grading(tmp_path):
