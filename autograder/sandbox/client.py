@@ -230,6 +230,7 @@ class Worker:
         remove their runtime folders."""
         for process, _ in self._launched.values():
             process.kill_soon()  # all at once, so that they end together
+        self._process = None  # killed with the rest: no zygote is left to ask to end it
         self._stop()
         for preload in list(self._launched):
             self._drop(preload)
